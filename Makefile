@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# AF_POST: one entry point.
+#
+#   make              build module, library, tools and selftests (host kernel)
+#   make check        install what is missing, boot the Debian cloud kernel in
+#                     QEMU, load the module, run every selftest
+#   make demo         boot the same guest, run a client and a server in two
+#                     network namespaces
+#   make lint         checkpatch --strict, sparse and a W=1 build
+#   make install      install the module (and libpost) on this host
+#
+# KDIR selects the kernel build tree (default: the running kernel's).
+
+TOP       := $(CURDIR)
+BUILD     := $(TOP)/build
+KDIR      ?= /lib/modules/$(shell uname -r)/build
+KSRC      := $(BUILD)/linux-src
+CC        ?= gcc
+CFLAGS    ?= -O2 -g
+UCFLAGS   := $(CFLAGS) -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter -Wno-clobbered -I$(TOP)/uapi -I$(TOP)/lib
+
+TEST_BIN  := $(BUILD)/tests
+TOOLS_BIN := $(BUILD)/bin
+
+SELFTESTS := $(patsubst selftests/%.c,$(TEST_BIN)/%,$(wildcard selftests/*.c))
+TOOLS     := $(patsubst tools/%.c,$(TOOLS_BIN)/%,$(wildcard tools/*.c))
+
+.PHONY: all module userspace tools selftests check demo lint install clean \
+	ksrc bootstrap
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(TOP)/kernel modules
+
+userspace: tools selftests
+
+tools: $(TOOLS)
+selftests: $(SELFTESTS)
+
+# kselftest_harness.h and checkpatch.pl come from Debian's linux-source-6.12,
+# extracted once into $(BUILD)/linux-src by the bootstrap script.
+$(KSRC)/.extracted:
+	$(TOP)/selftests/qemu/bootstrap.sh extract $(KSRC)
+
+$(TOOLS_BIN)/%: tools/%.c uapi/linux/post.h $(wildcard tools/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -o $@ $< kernel/frame.c $(LDLIBS)
+
+$(TEST_BIN)/%: selftests/%.c uapi/linux/post.h $(wildcard selftests/*.h) \
+		$(KSRC)/.extracted
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -I$(KSRC)/tools/testing/selftests -o $@ $< kernel/frame.c -pthread
+
+check:
+	$(TOP)/selftests/qemu/run.sh check
+
+demo:
+	$(TOP)/selftests/qemu/run.sh demo
+
+lint: $(KSRC)/.extracted
+	$(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f kernel/*.c kernel/*.h uapi/linux/post.h
+	$(MAKE) -C $(KDIR) M=$(TOP)/kernel C=2 W=1 modules
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(TOP)/kernel modules_install
+	install -D -m 0644 uapi/linux/post.h $(DESTDIR)/usr/local/include/linux/post.h
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(TOP)/kernel clean 2>/dev/null || true
+	rm -rf $(TEST_BIN) $(TOOLS_BIN) $(BUILD)/initramfs* $(BUILD)/guest

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST wire format: encoding and stateless validation of the preamble,
+ * frame headers and message headers (layout documented in frame.h).
+ *
+ * No locking, no allocation, no kernel dependencies: this file also builds
+ * in userspace for unit tests and peers. Stateful checks (which ids are
+ * reassembling, memory limits) belong to rx.c.
+ */
+#include "frame.h"
+
+static void put_be16(u8 *p, u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void put_be32(u8 *p, u32 v)
+{
+	put_be16(p, v >> 16);
+	put_be16(p + 2, v);
+}
+
+static void put_be64(u8 *p, u64 v)
+{
+	put_be32(p, v >> 32);
+	put_be32(p + 4, v);
+}
+
+static u16 get_be16(const u8 *p)
+{
+	return (u16)p[0] << 8 | p[1];
+}
+
+static u32 get_be32(const u8 *p)
+{
+	return (u32)get_be16(p) << 16 | get_be16(p + 2);
+}
+
+static u64 get_be64(const u8 *p)
+{
+	return (u64)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+void post_preamble_encode(u8 *buf)
+{
+	put_be32(buf, POST_WIRE_MAGIC);
+	buf[4] = POST_WIRE_VERSION;
+	buf[5] = 0;
+	put_be16(buf + 6, 0);
+}
+
+int post_preamble_decode(const u8 *buf)
+{
+	if (get_be32(buf) != POST_WIRE_MAGIC || buf[5] || get_be16(buf + 6))
+		return POST_WIRE_EPROTO;
+	if (buf[4] != POST_WIRE_VERSION)
+		return POST_WIRE_EVERSION;
+	return 0;
+}
+
+void post_frame_encode(u8 *buf, u8 type, u32 len, u64 id)
+{
+	buf[0] = type;
+	buf[1] = 0;
+	put_be16(buf + 2, 0);
+	put_be32(buf + 4, len);
+	put_be64(buf + 8, id);
+}
+
+int post_frame_decode(const u8 *buf, struct post_frame *f)
+{
+	f->type = buf[0];
+	f->len = get_be32(buf + 4);
+	f->id = get_be64(buf + 8);
+
+	if (buf[1] || get_be16(buf + 2) || !f->id)
+		return POST_WIRE_EPROTO;
+
+	switch (f->type) {
+	case POST_FRAME_START:
+		if (f->len < POST_MSG_HDR_LEN ||
+		    f->len > POST_MSG_HDR_LEN + POST_WIRE_CHUNK_MAX)
+			return POST_WIRE_EPROTO;
+		return 0;
+	case POST_FRAME_DATA:
+		if (!f->len || f->len > POST_WIRE_CHUNK_MAX)
+			return POST_WIRE_EPROTO;
+		return 0;
+	case POST_FRAME_ABORT:
+	case POST_FRAME_ACK:
+		return f->len ? POST_WIRE_EPROTO : 0;
+	default:
+		return POST_WIRE_EPROTO;
+	}
+}
+
+void post_msg_hdr_encode(u8 *buf, u64 len, u8 niceness)
+{
+	put_be64(buf, len);
+	buf[8] = niceness;
+	buf[9] = 0;
+	put_be16(buf + 10, 0);
+	put_be32(buf + 12, 0);
+}
+
+int post_msg_hdr_decode(const u8 *buf, struct post_msg_hdr *m)
+{
+	m->len = get_be64(buf);
+	m->niceness = buf[8];
+	if (m->niceness > 7 || buf[9] || get_be16(buf + 10) || get_be32(buf + 12))
+		return POST_WIRE_EPROTO;
+	return 0;
+}

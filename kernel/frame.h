@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * AF_POST native wire format over TCP, version 1.
+ *
+ * This header owns the byte layout only; it has no kernel dependencies
+ * beyond fixed-width types so that userspace peers, unit tests and fuzzers
+ * build it too. All multi-byte fields are big-endian (network order).
+ *
+ * 1. Preamble. Each side sends 8 bytes first, without waiting for the other:
+ *
+ *      0      4       5       6       8
+ *      +------+-------+-------+-------+
+ *      | magic|version| flags |  rsvd |
+ *      +------+-------+-------+-------+
+ *      magic   = 0x504F5354 ("POST")
+ *      version = 1, flags = 0, rsvd = 0
+ *
+ *    A wrong magic, non-zero flags or rsvd fail the connection with EPROTO;
+ *    another version fails it with EPROTONOSUPPORT.
+ *
+ * 2. Frames. After the preamble the stream is a sequence of frames, each a
+ *    16-byte header followed by "len" payload bytes:
+ *
+ *      0      1      2        4          8                 16
+ *      +------+------+--------+----------+-----------------+
+ *      | type | flags|  rsvd  |   len    |      msg id     |
+ *      +------+------+--------+----------+-----------------+
+ *
+ *    flags and rsvd are 0. id is the sender's message id (non-zero; ids
+ *    1, 2, 3, ... in submission order per connection and direction).
+ *
+ *    START (1)  begins message "id". The payload is a 16-byte message
+ *               header followed by the message's first bytes:
+ *                 0         8      9      10     12     16
+ *                 +---------+------+------+------+------+
+ *                 | msg len | nice | mflag| rsvd | rsvd |
+ *                 +---------+------+------+------+------+
+ *               msg len is the whole message's length (may be 0), nice is
+ *               its niceness (0 most urgent .. 7), mflag and rsvd are 0.
+ *    DATA (2)   more bytes of message "id" (len >= 1), in order.
+ *    ABORT (3)  len 0: the sender gave up on message "id"; the receiver
+ *               drops what it reassembled of it.
+ *    ACK (4)    len 0: the receiving application got message "id" complete.
+ *
+ *    A message is complete when msg len bytes arrived. Frames of different
+ *    messages may interleave; at most POST_WIRE_MAX_PARTIALS messages may be
+ *    incomplete at once. Data bytes per frame are at most POST_WIRE_CHUNK_MAX
+ *    (the sender picks its chunk size up to that).
+ *
+ *    The receiver resets the connection (EPROTO) on: an unknown type,
+ *    non-zero flags or rsvd, a payload longer than allowed, START for an id
+ *    already reassembling or for id 0, DATA/ABORT for an id not reassembling,
+ *    more data than the message length, a message longer than its maximum
+ *    message size, too many partial messages, or reassembly memory beyond
+ *    max(SO_RCVBUF, maximum message size).
+ */
+#ifndef _POST_FRAME_H
+#define _POST_FRAME_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdint.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+#endif
+
+#define POST_WIRE_MAGIC		0x504F5354U
+#define POST_WIRE_VERSION	1
+#define POST_PREAMBLE_LEN	8
+#define POST_FRAME_HDR_LEN	16
+#define POST_MSG_HDR_LEN	16
+#define POST_WIRE_CHUNK_MAX	65536U
+#define POST_WIRE_MAX_PARTIALS	16U
+
+enum post_frame_type {
+	POST_FRAME_START	= 1,
+	POST_FRAME_DATA		= 2,
+	POST_FRAME_ABORT	= 3,
+	POST_FRAME_ACK		= 4,
+};
+
+/* Decoded frame header. */
+struct post_frame {
+	u8	type;
+	u32	len;
+	u64	id;
+};
+
+/* Decoded START message header. */
+struct post_msg_hdr {
+	u64	len;
+	u8	niceness;
+};
+
+/* Return values of the decoders: 0, or one of these (negated errno values
+ * in the kernel, plain codes in userspace).
+ */
+#define POST_WIRE_EPROTO	1
+#define POST_WIRE_EVERSION	2
+
+void post_preamble_encode(u8 *buf);
+int post_preamble_decode(const u8 *buf);
+void post_frame_encode(u8 *buf, u8 type, u32 len, u64 id);
+int post_frame_decode(const u8 *buf, struct post_frame *f);
+void post_msg_hdr_encode(u8 *buf, u64 len, u8 niceness);
+int post_msg_hdr_decode(const u8 *buf, struct post_msg_hdr *m);
+
+#endif /* _POST_FRAME_H */

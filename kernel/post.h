@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * AF_POST internal definitions shared by the module's files.
+ *
+ * Objects: a carrier is an AF_POST socket (struct post_sock). It owns one
+ * transient, an in-kernel TCP socket (ps->tsock), and exchanges framed
+ * messages over it (frame.h). A listener owns a listening transient and the
+ * carriers it accepted but userspace has not yet taken ("children").
+ *
+ * Locking, for the whole module:
+ *  - lock_sock(carrier) protects all of struct post_sock unless a field says
+ *    otherwise. It is taken in process context only: socket calls and the
+ *    carrier's io_work (transient.c).
+ *  - Transient callbacks (data_ready, write_space, state_change) run in
+ *    softirq with the transient's sk_callback_lock read-held. They only
+ *    queue io_work; all real work happens there under lock_sock(carrier).
+ *  - Lock order: lock_sock(carrier) -> lock_sock(transient) (taken by
+ *    kernel_sendmsg and around read_sock). Never the reverse.
+ *  - A listener's accept_lock (spinlock, process context only) protects its
+ *    children and accept_q lists, child->child_dead and ->listening.
+ *  - Every queued io_work and armed sk_timer holds a reference on the sock.
+ */
+#ifndef _POST_H
+#define _POST_H
+
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <net/sock.h>
+#include <linux/post.h>
+
+#include "frame.h"
+
+extern int post_family;
+extern struct workqueue_struct *post_wq;
+extern struct proto post_proto;
+
+/* A bounded run of message bytes: one frame's worth. */
+struct post_piece {
+	struct list_head	list;
+	u32			len;
+	u8			*data;
+};
+
+struct post_msg {
+	struct list_head	list;
+	struct list_head	pieces;
+	u64			id;
+	u64			len;	/* whole message */
+	u64			done;	/* rx: bytes reassembled */
+	u32			off;	/* rx: bytes of the first piece consumed */
+	u32			charge;	/* bytes charged to the socket */
+	u8			niceness;
+	bool			started; /* tx: START frame built */
+};
+
+enum post_rx_state {
+	POST_RX_PREAMBLE,
+	POST_RX_HDR,
+	POST_RX_MSG_HDR,
+	POST_RX_DATA,
+};
+
+struct post_sock {
+	struct sock		sk;	/* must be first */
+
+	struct socket		*tsock;	/* the transient */
+	struct work_struct	io_work;
+	void			(*saved_data_ready)(struct sock *sk);
+	void			(*saved_write_space)(struct sock *sk);
+	void			(*saved_state_change)(struct sock *sk);
+
+	/* policy */
+	u32			chunk_size;
+	u32			max_msg_size;
+	u32			hs_timeout_ms;
+
+	/* handshake: our preamble out, the peer's in */
+	u8			tx_pre_off;
+	u8			rx_pre_len;
+	u8			rx_pre[POST_PREAMBLE_LEN];
+	bool			tcp_up;
+	unsigned long		hs_deadline;
+
+	/* send side (sched.c) */
+	struct list_head	txq;
+	u64			next_id;
+	u64			msgs_sent;
+	u32			tx_queued;
+	struct post_msg		*tx_msg;	/* frame in progress: message */
+	struct post_piece	*tx_piece;	/* ... its data, or NULL */
+	u32			tx_off;		/* ... bytes of it sent */
+	u8			tx_hdr_len;
+	u8			tx_hdr[POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN];
+	bool			tx_fin;		/* SHUT_WR once queue drains */
+
+	/* receive side (rx.c) */
+	enum post_rx_state	rx_state;
+	u32			rx_hdr_len;
+	u8			rx_hdr[POST_FRAME_HDR_LEN];
+	struct post_frame	rx_frame;
+	struct post_msg		*rx_msg;	/* message the frame feeds */
+	struct post_piece	*rx_piece;	/* piece being filled */
+	u32			rx_piece_off;
+	struct list_head	rx_ready;	/* complete messages */
+	struct list_head	rx_partial;	/* reassembling messages */
+	u32			rx_nr_ready;	/* READ_ONCE from poll */
+	u32			rx_nr_partial;
+	u32			rx_partial_bytes;
+	u64			msgs_received;
+
+	/* listener (accept_lock) and child */
+	spinlock_t		accept_lock;
+	struct list_head	children;	/* handshaking */
+	struct list_head	accept_q;	/* ready for accept() */
+	bool			listening;
+	struct post_sock	*parent;	/* holds a reference */
+	struct list_head	child_node;
+	bool			child_dead;
+};
+
+static inline struct post_sock *post_sk(const struct sock *sk)
+{
+	return (struct post_sock *)sk;
+}
+
+/* socket.c */
+extern struct proto_ops post_seqpacket_ops;
+void post_sock_init(struct sock *sk, const struct post_sock *policy);
+void post_sock_fail(struct sock *sk, int err);
+
+/* transient.c */
+int post_transient_create(struct post_sock *ps, int family);
+void post_transient_attach(struct post_sock *ps);
+void post_transient_detach(struct post_sock *ps);
+void post_queue_io(struct post_sock *ps);
+void post_io_work(struct work_struct *work);
+void post_handshake_timer(struct timer_list *t);
+void post_close_child(struct post_sock *child);
+void post_destroy(struct post_sock *ps, bool abort);
+
+/* sched.c */
+int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len);
+int post_tx_push(struct post_sock *ps);
+void post_tx_purge(struct post_sock *ps);
+bool post_tx_writable(const struct sock *sk);
+
+/* rx.c */
+int post_rx_pull(struct post_sock *ps);
+int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
+		 int flags, u64 *id);
+void post_rx_drop_partials(struct post_sock *ps);
+void post_rx_purge(struct post_sock *ps);
+
+/* piece allocation, charged by the caller */
+struct post_piece *post_piece_alloc(u32 len, gfp_t gfp);
+void post_piece_free(struct post_piece *p);
+void post_msg_free(struct post_msg *msg);
+
+#endif /* _POST_H */

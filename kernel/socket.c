@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST SOCK_SEQPACKET carriers: the proto_ops userspace calls.
+ *
+ * Locking: every op runs in process context and takes lock_sock(carrier)
+ * for the state it touches; blocking waits drop it through sk_wait_event().
+ * poll() reads sk_state, sk_err, sk_shutdown, rx_nr_ready and the accept
+ * queue locklessly. Connection progress, receive and transmit beyond what a
+ * call does itself happen in io_work (transient.c).
+ *
+ * Carrier states (sk_state): TCP_CLOSE (new, failed or closed),
+ * TCP_SYN_SENT (connect: TCP handshake, then preambles), TCP_SYN_RECV
+ * (accepted child before the preambles), TCP_ESTABLISHED, TCP_LISTEN.
+ */
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <net/ipv6.h>
+
+#include "compat.h"
+#include "post.h"
+
+static void post_write_space(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	if (!post_tx_writable(sk))
+		return;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+void post_sock_init(struct sock *sk, const struct post_sock *policy)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	ps->chunk_size = policy ? policy->chunk_size : POST_CHUNK_DEFAULT;
+	ps->max_msg_size = policy ? policy->max_msg_size : POST_MAX_MSG_DEFAULT;
+	ps->hs_timeout_ms = policy ? policy->hs_timeout_ms :
+				     POST_HANDSHAKE_TIMEOUT_DEFAULT;
+	if (policy) {
+		sk->sk_sndbuf = policy->sk.sk_sndbuf;
+		sk->sk_rcvbuf = policy->sk.sk_rcvbuf;
+	}
+
+	ps->next_id = 1;
+	INIT_LIST_HEAD(&ps->txq);
+	INIT_LIST_HEAD(&ps->rx_ready);
+	INIT_LIST_HEAD(&ps->rx_partial);
+	INIT_LIST_HEAD(&ps->children);
+	INIT_LIST_HEAD(&ps->accept_q);
+	INIT_LIST_HEAD(&ps->child_node);
+	spin_lock_init(&ps->accept_lock);
+	INIT_WORK(&ps->io_work, post_io_work);
+	timer_setup(&sk->sk_timer, post_handshake_timer, 0);
+
+	sk->sk_protocol = 0;
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_write_space = post_write_space;
+}
+
+/* Check a user address: its family, or a negative errno. */
+static int post_check_addr(const struct sockaddr *addr, int len)
+{
+	if (len < (int)sizeof(sa_family_t))
+		return -EINVAL;
+	switch (addr->sa_family) {
+	case AF_INET:
+		return len < (int)sizeof(struct sockaddr_in) ? -EINVAL : AF_INET;
+	case AF_INET6:
+		return len < SIN6_LEN_RFC2133 ? -EINVAL : AF_INET6;
+	default:
+		return -EAFNOSUPPORT;
+	}
+}
+
+/* A carrier that failed or never connected may start over. */
+static void post_reset_handshake(struct post_sock *ps)
+{
+	ps->tx_pre_off = 0;
+	ps->rx_pre_len = 0;
+	ps->rx_hdr_len = 0;
+	ps->rx_state = POST_RX_PREAMBLE;
+	ps->tcp_up = false;
+	WRITE_ONCE(ps->sk.sk_shutdown, 0);
+}
+
+static int post_bind(struct socket *sock, struct sockaddr *addr, int len)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	int family, err;
+
+	family = post_check_addr(addr, len);
+	if (family < 0)
+		return family;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (ps->tsock || sk->sk_state != TCP_CLOSE)
+		goto out;
+	err = post_transient_create(ps, family);
+	if (err)
+		goto out;
+	err = kernel_bind(ps->tsock, addr, len);
+	if (err) {
+		sock_release(ps->tsock);
+		ps->tsock = NULL;
+	}
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int post_wait_connect(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (sk->sk_state == TCP_SYN_SENT) {
+		if (!*timeo) {
+			err = -EINPROGRESS;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, sk->sk_state != TCP_SYN_SENT, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
+			int flags)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	int family, err;
+	long timeo;
+
+	family = post_check_addr(addr, len);
+	if (family < 0)
+		return family;
+
+	lock_sock(sk);
+	switch (sock->state) {
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		if (sk->sk_state == TCP_SYN_SENT) {
+			err = -EALREADY;
+			if (flags & O_NONBLOCK)
+				goto out;
+			goto wait;
+		}
+		goto done;
+	case SS_UNCONNECTED:
+		break;
+	default:
+		err = -EINVAL;
+		goto out;
+	}
+
+	err = -EINVAL;
+	if (sk->sk_state != TCP_CLOSE)
+		goto out;
+	if (!ps->tsock) {
+		err = post_transient_create(ps, family);
+		if (err)
+			goto out;
+	}
+	post_reset_handshake(ps);
+	WRITE_ONCE(sk->sk_err, 0);
+	post_transient_attach(ps);
+	sk->sk_state = TCP_SYN_SENT;
+	sock->state = SS_CONNECTING;
+
+	err = kernel_connect(ps->tsock, addr, len, O_NONBLOCK);
+	if (err && err != -EINPROGRESS) {
+		post_transient_detach(ps);
+		sock_release(ps->tsock);
+		ps->tsock = NULL;
+		sk->sk_state = TCP_CLOSE;
+		sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+	post_queue_io(ps);
+
+wait:
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	err = post_wait_connect(sk, &timeo);
+	if (err)
+		goto out;
+done:
+	if (sk->sk_state == TCP_ESTABLISHED) {
+		sock->state = SS_CONNECTED;
+		err = 0;
+	} else {
+		err = sock_error(sk) ? : -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+	}
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int post_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED)
+		goto out;
+	if (sk->sk_state == TCP_LISTEN) {
+		WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+		err = kernel_listen(ps->tsock, backlog);
+		goto out;
+	}
+	if (sk->sk_state != TCP_CLOSE)
+		goto out;
+	if (!ps->tsock) {
+		err = post_transient_create(ps, AF_INET6);
+		if (err)
+			goto out;
+	}
+	err = kernel_listen(ps->tsock, backlog);
+	if (err)
+		goto out;
+
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	WRITE_ONCE(sk->sk_ack_backlog, 0);
+	spin_lock(&ps->accept_lock);
+	ps->listening = true;
+	spin_unlock(&ps->accept_lock);
+	sk->sk_state = TCP_LISTEN;
+	post_transient_attach(ps);
+	post_queue_io(ps);
+out:
+	release_sock(sk);
+	return err;
+}
+
+static struct post_sock *post_accept_dequeue(struct post_sock *ps)
+{
+	struct post_sock *child;
+
+	spin_lock(&ps->accept_lock);
+	child = list_first_entry_or_null(&ps->accept_q, struct post_sock,
+					 child_node);
+	if (child) {
+		list_del_init(&child->child_node);
+		sk_acceptq_removed(&ps->sk);
+	}
+	spin_unlock(&ps->accept_lock);
+	return child;
+}
+
+static int post_accept(POST_ACCEPT_ARGS)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	struct post_sock *child, *parent;
+	struct sock *csk;
+	int err = 0;
+	long timeo;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, POST_ACCEPT_FLAGS & O_NONBLOCK);
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		if (sk->sk_state != TCP_LISTEN) {
+			err = -EINVAL;
+			break;
+		}
+		child = post_accept_dequeue(ps);
+		if (child)
+			break;
+		if (!timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		sk_wait_event(sk, &timeo, !list_empty_careful(&ps->accept_q) ||
+			      sk->sk_state != TCP_LISTEN, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (!err)
+		post_queue_io(ps);	/* room in the backlog again */
+	release_sock(sk);
+	if (err)
+		return err;
+
+	csk = &child->sk;
+	lock_sock(csk);
+	sock_graft(csk, newsock);
+	newsock->state = SS_CONNECTED;
+	parent = child->parent;
+	child->parent = NULL;
+	release_sock(csk);
+	sock_put(&parent->sk);
+	return 0;
+}
+
+static int post_getname(struct socket *sock, struct sockaddr *addr, int peer)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	int ret;
+
+	lock_sock(sk);
+	if (peer && sk->sk_state != TCP_ESTABLISHED) {
+		ret = -ENOTCONN;
+	} else if (!ps->tsock) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)addr;
+
+		memset(sin, 0, sizeof(*sin));
+		sin->sin_family = AF_INET;
+		ret = sizeof(*sin);
+	} else if (peer) {
+		ret = kernel_getpeername(ps->tsock, addr);
+	} else {
+		ret = kernel_getsockname(ps->tsock, addr);
+	}
+	release_sock(sk);
+	return ret;
+}
+
+static __poll_t post_poll(struct file *file, struct socket *sock,
+			  poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	__poll_t mask = 0;
+	u8 shutdown;
+	int state;
+
+	sock_poll_wait(file, sock, wait);
+	state = READ_ONCE(sk->sk_state);
+	if (state == TCP_LISTEN)
+		return list_empty_careful(&ps->accept_q) ? 0 :
+		       EPOLLIN | EPOLLRDNORM;
+
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (READ_ONCE(ps->rx_nr_ready))
+		mask |= EPOLLIN | EPOLLRDNORM;
+
+	if (state == TCP_ESTABLISHED) {
+		if (shutdown & SEND_SHUTDOWN || post_tx_writable(sk)) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else {
+			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			/* pairs with the write_space wakeup after uncharge */
+			smp_mb__after_atomic();
+			if (post_tx_writable(sk))
+				mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	return mask;
+}
+
+static int post_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	int err = 0;
+
+	how++;	/* SHUT_RD/WR/RDWR -> RCV_SHUTDOWN/SEND_SHUTDOWN/both */
+	if (!how || (how & ~SHUTDOWN_MASK))
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sk->sk_state != TCP_ESTABLISHED) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+	if (how & SEND_SHUTDOWN) {
+		ps->tx_fin = true;
+		err = post_tx_push(ps);
+		if (err) {
+			post_sock_fail(sk, err);
+			err = 0;
+		}
+	}
+	sk->sk_state_change(sk);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Hand everything queued to TCP before the carrier goes away. */
+static void post_tx_flush(struct post_sock *ps)
+{
+	struct sock *tsk = ps->tsock->sk;
+	int room;
+
+	if (list_empty(&ps->txq))
+		return;
+	room = min_t(u64, INT_MAX / 2,
+		     (u64)READ_ONCE(tsk->sk_sndbuf) + 2 * ps->tx_queued);
+	lock_sock(tsk);
+	tsk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+	WRITE_ONCE(tsk->sk_sndbuf, room);
+	release_sock(tsk);
+	post_tx_push(ps);
+}
+
+static int post_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps;
+	struct post_sock *child, *tmp;
+	LIST_HEAD(orphans);
+	bool abort;
+
+	if (!sk)
+		return 0;
+	ps = post_sk(sk);
+
+	lock_sock(sk);
+	abort = sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime;
+	if (sk->sk_state == TCP_LISTEN) {
+		spin_lock(&ps->accept_lock);
+		ps->listening = false;
+		list_splice_init(&ps->children, &orphans);
+		list_splice_tail_init(&ps->accept_q, &orphans);
+		spin_unlock(&ps->accept_lock);
+	} else if (sk->sk_state == TCP_ESTABLISHED && !abort) {
+		post_tx_flush(ps);
+	}
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sk->sk_state = TCP_CLOSE;
+	sock_orphan(sk);
+	release_sock(sk);
+
+	list_for_each_entry_safe(child, tmp, &orphans, child_node) {
+		list_del_init(&child->child_node);
+		post_close_child(child);
+	}
+	sock->sk = NULL;
+	post_destroy(ps, abort);
+	return 0;
+}
+
+static int post_check_cmsgs(struct msghdr *m)
+{
+	struct cmsghdr *cmsg;
+
+	for_each_cmsghdr(cmsg, m) {
+		if (!CMSG_OK(m, cmsg))
+			return -EINVAL;
+		/* no control message is defined for sending yet */
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool post_send_ready(struct sock *sk)
+{
+	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+		return true;
+	if (sk->sk_state == TCP_ESTABLISHED)
+		return post_tx_writable(sk);
+	return sk->sk_state != TCP_SYN_SENT;
+}
+
+static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	long timeo;
+	int err;
+
+	if (m->msg_flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	err = post_check_cmsgs(m);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	if (len > ps->max_msg_size) {
+		err = -EMSGSIZE;
+		goto out;
+	}
+	timeo = sock_sndtimeo(sk, m->msg_flags & MSG_DONTWAIT);
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		err = sock_error(sk);
+		if (err)
+			break;
+		if (sk->sk_shutdown & SEND_SHUTDOWN) {
+			err = -EPIPE;
+			break;
+		}
+		if (sk->sk_state == TCP_ESTABLISHED && post_tx_writable(sk))
+			break;
+		if (sk->sk_state != TCP_ESTABLISHED &&
+		    sk->sk_state != TCP_SYN_SENT) {
+			err = -ENOTCONN;
+			break;
+		}
+		if (!timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		sk_wait_event(sk, &timeo, post_send_ready(sk), &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (err)
+		goto out;
+
+	err = post_tx_queue(ps, m, len);
+	if (err)
+		goto out;
+	err = post_tx_push(ps);
+	if (err)
+		post_sock_fail(sk, err);
+	err = len;
+out:
+	release_sock(sk);
+	if (err == -EPIPE)
+		err = sk_stream_error(sk, m->msg_flags, err);
+	return err;
+}
+
+static bool post_recv_ready(struct sock *sk)
+{
+	return READ_ONCE(post_sk(sk)->rx_nr_ready) || sk->sk_err ||
+	       (sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE;
+}
+
+static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
+			int flags)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	long timeo;
+	int err;
+	u64 id;
+
+	if (flags & MSG_ERRQUEUE)
+		return sock_recv_errqueue(sk, m, len, SOL_POST, POST_CMSG_ID);
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		err = 0;
+		if (ps->rx_nr_ready)
+			break;
+		err = sock_error(sk);
+		if (err)
+			break;
+		if (sk->sk_shutdown & RCV_SHUTDOWN)
+			break;
+		if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN) {
+			err = -ENOTCONN;
+			break;
+		}
+		if (!timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		sk_wait_event(sk, &timeo, post_recv_ready(sk), &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (err || !ps->rx_nr_ready)
+		goto out;
+
+	err = post_rx_copy(ps, m, len, flags, &id);
+	if (err >= 0 && m->msg_controllen)
+		put_cmsg(m, SOL_POST, POST_CMSG_ID, sizeof(id), &id);
+	if (!(flags & MSG_PEEK) && ps->tsock)
+		post_queue_io(ps);	/* memory freed: read on */
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int post_setsockopt(struct socket *sock, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	struct post_sock *ps = post_sk(sock->sk);
+	u32 val, min = 1, max;
+	u32 *field;
+
+	if (level != SOL_POST)
+		return -ENOPROTOOPT;
+	switch (optname) {
+	case POST_MAX_MSG_SIZE:
+		field = &ps->max_msg_size;
+		max = POST_MAX_MSG_LIMIT;
+		break;
+	case POST_CHUNK_SIZE:
+		field = &ps->chunk_size;
+		min = POST_CHUNK_MIN;
+		max = POST_CHUNK_MAX;
+		break;
+	case POST_HANDSHAKE_TIMEOUT:
+		field = &ps->hs_timeout_ms;
+		max = 600000;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	if (optlen < sizeof(val))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	if (val < min || val > max)
+		return -EINVAL;
+
+	lock_sock(sock->sk);
+	*field = val;
+	release_sock(sock->sk);
+	return 0;
+}
+
+static int post_getsockopt(struct socket *sock, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	struct post_info info = {};
+	union {
+		u32 val;
+		u64 id;
+	} u;
+	void *src = &u;
+	int len, size;
+
+	if (level != SOL_POST)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	lock_sock(sk);
+	switch (optname) {
+	case POST_MAX_MSG_SIZE:
+		u.val = ps->max_msg_size;
+		size = sizeof(u.val);
+		break;
+	case POST_CHUNK_SIZE:
+		u.val = ps->chunk_size;
+		size = sizeof(u.val);
+		break;
+	case POST_HANDSHAKE_TIMEOUT:
+		u.val = ps->hs_timeout_ms;
+		size = sizeof(u.val);
+		break;
+	case POST_NEXT_ID:
+		u.id = ps->next_id;
+		size = sizeof(u.id);
+		break;
+	case POST_INFO:
+		info.next_id = ps->next_id;
+		info.msgs_sent = ps->msgs_sent;
+		info.msgs_received = ps->msgs_received;
+		info.tx_queued = ps->tx_queued;
+		info.rx_queued = sk_rmem_alloc_get(sk);
+		info.rx_partials = ps->rx_nr_partial;
+		info.chunk_size = ps->chunk_size;
+		info.max_msg_size = ps->max_msg_size;
+		src = &info;
+		size = sizeof(info);
+		break;
+	default:
+		release_sock(sk);
+		return -ENOPROTOOPT;
+	}
+	release_sock(sk);
+
+	if (optname == POST_INFO)
+		len = min(len, size);
+	else if (len < size)
+		return -EINVAL;
+	else
+		len = size;
+	if (copy_to_user(optval, src, len) || put_user(len, optlen))
+		return -EFAULT;
+	return 0;
+}
+
+static int post_ioctl(struct socket *sock, unsigned int cmd,
+		      unsigned long arg)
+{
+	return -ENOIOCTLCMD;
+}
+
+/* .family is set at module load: it is a module parameter */
+struct proto_ops post_seqpacket_ops = {
+	.owner		= THIS_MODULE,
+	.release	= post_release,
+	.bind		= post_bind,
+	.connect	= post_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= post_accept,
+	.getname	= post_getname,
+	.poll		= post_poll,
+	.ioctl		= post_ioctl,
+	.listen		= post_listen,
+	.shutdown	= post_shutdown,
+	.setsockopt	= post_setsockopt,
+	.getsockopt	= post_getsockopt,
+	.sendmsg	= post_sendmsg,
+	.recvmsg	= post_recvmsg,
+	.mmap		= sock_no_mmap,
+};

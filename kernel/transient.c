@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST transients: the in-kernel TCP socket under each carrier, its
+ * callbacks, the handshake (preambles, timeout), the carrier's io_work,
+ * the listener's accept work and the lifetime of carriers it accepted.
+ *
+ * Locking:
+ *  - TCP callbacks run in softirq with the transient's sk_callback_lock
+ *    read-held; sk_user_data (the carrier) is set and cleared under the
+ *    write lock, so a callback never sees a carrier being torn down. They
+ *    only queue io_work.
+ *  - io_work runs in process context under lock_sock(carrier) and does all
+ *    the I/O: connect progress, preamble, send queue, receive, EOF, errors.
+ *  - A listener's children/accept_q/listening and each child's child_dead
+ *    are protected by the listener's accept_lock. A child holds a reference
+ *    on its listener until accept() takes it or the listener closes it; a
+ *    child looks at its listener only while handshaking.
+ *  - Teardown (post_destroy): orphaned carrier, callbacks detached, timer
+ *    stopped, io_work cancelled, then the transient released.
+ */
+#include <linux/tcp.h>
+#include <net/tcp.h>
+
+#include "compat.h"
+#include "post.h"
+
+void post_queue_io(struct post_sock *ps)
+{
+	sock_hold(&ps->sk);
+	if (!queue_work(post_wq, &ps->io_work))
+		sock_put(&ps->sk);
+}
+
+static void post_tcp_callback(struct sock *tsk)
+{
+	struct post_sock *ps;
+
+	read_lock_bh(&tsk->sk_callback_lock);
+	ps = tsk->sk_user_data;
+	if (ps)
+		post_queue_io(ps);
+	read_unlock_bh(&tsk->sk_callback_lock);
+}
+
+void post_handshake_timer(struct timer_list *t)
+{
+	struct sock *sk = from_timer(sk, t, sk_timer);
+
+	post_queue_io(post_sk(sk));
+	sock_put(sk);
+}
+
+int post_transient_create(struct post_sock *ps, int family)
+{
+	struct sock *sk = &ps->sk;
+	struct socket *tsock;
+	struct sock *tsk;
+	int err;
+
+	err = sock_create_kern(sock_net(sk), family, SOCK_STREAM, IPPROTO_TCP,
+			       &tsock);
+	if (err)
+		return err;
+	tsk = tsock->sk;
+	post_sk_net_refcnt_upgrade(tsk);
+	tcp_sock_set_nodelay(tsk);
+
+	lock_sock(tsk);
+	tsk->sk_reuse = sk->sk_reuse;
+	tsk->sk_reuseport = sk->sk_reuseport;
+	tsk->sk_bound_dev_if = sk->sk_bound_dev_if;
+	tsk->sk_mark = sk->sk_mark;
+	release_sock(tsk);
+
+	ps->tsock = tsock;
+	return 0;
+}
+
+void post_transient_attach(struct post_sock *ps)
+{
+	struct sock *tsk = ps->tsock->sk;
+
+	write_lock_bh(&tsk->sk_callback_lock);
+	ps->saved_data_ready = tsk->sk_data_ready;
+	ps->saved_write_space = tsk->sk_write_space;
+	ps->saved_state_change = tsk->sk_state_change;
+	tsk->sk_user_data = ps;
+	WRITE_ONCE(tsk->sk_data_ready, post_tcp_callback);
+	WRITE_ONCE(tsk->sk_write_space, post_tcp_callback);
+	tsk->sk_state_change = post_tcp_callback;
+	write_unlock_bh(&tsk->sk_callback_lock);
+}
+
+void post_transient_detach(struct post_sock *ps)
+{
+	struct sock *tsk;
+
+	if (!ps->tsock)
+		return;
+	tsk = ps->tsock->sk;
+	write_lock_bh(&tsk->sk_callback_lock);
+	if (tsk->sk_user_data == ps) {
+		tsk->sk_user_data = NULL;
+		WRITE_ONCE(tsk->sk_data_ready, ps->saved_data_ready);
+		WRITE_ONCE(tsk->sk_write_space, ps->saved_write_space);
+		tsk->sk_state_change = ps->saved_state_change;
+	}
+	write_unlock_bh(&tsk->sk_callback_lock);
+}
+
+/* Release the transient; abort it (RST) when asked. Caller owns ps. */
+static void post_transient_close(struct post_sock *ps, bool abort)
+{
+	struct socket *tsock = ps->tsock;
+
+	if (!tsock)
+		return;
+	post_transient_detach(ps);
+	ps->tsock = NULL;
+	if (abort)
+		sock_no_linger(tsock->sk);
+	sock_release(tsock);
+}
+
+static bool post_handshaking(const struct sock *sk)
+{
+	return sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV;
+}
+
+/*
+ * Fail the carrier with @err (negative): report it, drop what can no longer
+ * be delivered and reset the transient. Complete messages already received
+ * stay readable. Called under lock_sock(carrier).
+ */
+void post_sock_fail(struct sock *sk, int err)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_sock *parent = ps->parent;
+	bool reap = false;
+
+	if (sk->sk_state == TCP_SYN_RECV && parent) {
+		spin_lock(&parent->accept_lock);
+		if (parent->listening) {
+			ps->child_dead = true;
+			reap = true;
+		}
+		spin_unlock(&parent->accept_lock);
+	}
+
+	WRITE_ONCE(sk->sk_err, -err);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sk->sk_state = TCP_CLOSE;
+	sk_stop_timer(sk, &sk->sk_timer);
+	post_tx_purge(ps);
+	post_rx_drop_partials(ps);
+	post_transient_close(ps, true);
+	sk_error_report(sk);
+	sk->sk_write_space(sk);
+
+	if (reap)
+		post_queue_io(parent);
+}
+
+static void post_child_ready(struct post_sock *child)
+{
+	struct post_sock *parent = child->parent;
+	bool ready = false;
+
+	spin_lock(&parent->accept_lock);
+	if (parent->listening) {
+		list_move_tail(&child->child_node, &parent->accept_q);
+		ready = true;
+	}
+	spin_unlock(&parent->accept_lock);
+	if (ready)
+		parent->sk.sk_data_ready(&parent->sk);
+}
+
+static void post_established(struct post_sock *ps)
+{
+	struct sock *sk = &ps->sk;
+
+	sk_stop_timer(sk, &sk->sk_timer);
+	sk->sk_state = TCP_ESTABLISHED;
+	if (ps->parent)
+		post_child_ready(ps);
+	else
+		sk->sk_state_change(sk);
+	sk->sk_write_space(sk);
+}
+
+/* The transient's TCP handshake: false while it is still in progress. */
+static bool post_tcp_progress(struct post_sock *ps)
+{
+	struct sock *tsk = ps->tsock->sk;
+	struct sock *sk = &ps->sk;
+	int err;
+
+	switch (READ_ONCE(tsk->sk_state)) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		return false;
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		ps->tcp_up = true;
+		ps->hs_deadline = jiffies + msecs_to_jiffies(ps->hs_timeout_ms);
+		sk_reset_timer(sk, &sk->sk_timer, ps->hs_deadline);
+		return true;
+	default:
+		err = READ_ONCE(tsk->sk_err);
+		post_sock_fail(sk, err ? -err : -ECONNRESET);
+		return false;
+	}
+}
+
+static void post_carrier_work(struct post_sock *ps)
+{
+	struct sock *sk = &ps->sk;
+	struct sock *tsk;
+	int err, n;
+
+	if (!ps->tsock || sk->sk_state == TCP_CLOSE)
+		return;
+	tsk = ps->tsock->sk;
+	if (!ps->tcp_up && !post_tcp_progress(ps))
+		return;
+
+	err = post_tx_push(ps);
+	if (err)
+		goto fail;
+	n = post_rx_pull(ps);
+	if (n < 0) {
+		err = n;
+		goto fail;
+	}
+
+	if (post_handshaking(sk)) {
+		if (ps->rx_state != POST_RX_PREAMBLE) {
+			post_established(ps);
+			n = post_rx_pull(ps);
+			if (n < 0) {
+				err = n;
+				goto fail;
+			}
+		} else if (time_after_eq(jiffies, ps->hs_deadline)) {
+			err = -ETIMEDOUT;
+			goto fail;
+		}
+	}
+	if (n > 0)
+		sk->sk_data_ready(sk);
+
+	err = -READ_ONCE(tsk->sk_err);
+	if (err)
+		goto fail;
+
+	if (!(sk->sk_shutdown & RCV_SHUTDOWN) &&
+	    (READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) &&
+	    skb_queue_empty_lockless(&tsk->sk_receive_queue)) {
+		if (post_handshaking(sk)) {
+			err = -ECONNRESET;
+			goto fail;
+		}
+		post_rx_drop_partials(ps);
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+		sk->sk_state_change(sk);
+		sk->sk_data_ready(sk);
+	}
+	return;
+
+fail:
+	post_sock_fail(sk, err);
+}
+
+static struct post_sock *post_child_new(struct post_sock *parent,
+					struct socket *tsock)
+{
+	struct sock *sk;
+	struct post_sock *child;
+
+	sk = sk_alloc(sock_net(&parent->sk), post_family, GFP_KERNEL,
+		      &post_proto, 0);
+	if (!sk)
+		return NULL;
+	sock_init_data(NULL, sk);
+	sk->sk_type = SOCK_SEQPACKET;
+	post_sock_init(sk, parent);
+
+	child = post_sk(sk);
+	child->tsock = tsock;
+	tcp_sock_set_nodelay(tsock->sk);
+	sk->sk_state = TCP_SYN_RECV;
+	sock_hold(&parent->sk);
+	child->parent = parent;
+	return child;
+}
+
+/* Take established TCP connections off the listening transient. */
+static void post_listener_work(struct post_sock *ps)
+{
+	struct sock *sk = &ps->sk;
+	struct post_sock *child, *tmp;
+	struct socket *tsock;
+	LIST_HEAD(dead);
+
+	spin_lock(&ps->accept_lock);
+	list_for_each_entry_safe(child, tmp, &ps->children, child_node) {
+		if (child->child_dead) {
+			list_move(&child->child_node, &dead);
+			sk_acceptq_removed(sk);
+		}
+	}
+	spin_unlock(&ps->accept_lock);
+	list_for_each_entry_safe(child, tmp, &dead, child_node) {
+		list_del_init(&child->child_node);
+		post_close_child(child);
+	}
+
+	while (ps->tsock && !sk_acceptq_is_full(sk)) {
+		if (kernel_accept(ps->tsock, &tsock, O_NONBLOCK))
+			break;
+		child = post_child_new(ps, tsock);
+		if (!child) {
+			sock_release(tsock);
+			continue;
+		}
+		spin_lock(&ps->accept_lock);
+		list_add_tail(&child->child_node, &ps->children);
+		sk_acceptq_added(sk);
+		spin_unlock(&ps->accept_lock);
+		post_transient_attach(child);
+		post_queue_io(child);
+	}
+}
+
+void post_io_work(struct work_struct *work)
+{
+	struct post_sock *ps = container_of(work, struct post_sock, io_work);
+	struct sock *sk = &ps->sk;
+
+	lock_sock(sk);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		if (sk->sk_state == TCP_LISTEN)
+			post_listener_work(ps);
+		else
+			post_carrier_work(ps);
+	}
+	release_sock(sk);
+	sock_put(sk);
+}
+
+/*
+ * Final teardown of an orphaned carrier (SOCK_DEAD set, not locked): nothing
+ * can queue work for it afterwards. Drops the caller's reference.
+ */
+void post_destroy(struct post_sock *ps, bool abort)
+{
+	struct sock *sk = &ps->sk;
+
+	post_transient_detach(ps);
+	sk_stop_timer_sync(sk, &sk->sk_timer);
+	if (cancel_work_sync(&ps->io_work))
+		sock_put(sk);
+
+	post_transient_close(ps, abort);
+	post_tx_purge(ps);
+	post_rx_purge(ps);
+	if (ps->parent) {
+		sock_put(&ps->parent->sk);
+		ps->parent = NULL;
+	}
+	sock_put(sk);
+}
+
+/* Close a carrier accepted by a listener that userspace never took. */
+void post_close_child(struct post_sock *child)
+{
+	struct sock *sk = &child->sk;
+
+	lock_sock(sk);
+	sk->sk_state = TCP_CLOSE;
+	sock_orphan(sk);
+	release_sock(sk);
+	post_destroy(child, false);
+}
