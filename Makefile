@@ -46,7 +46,7 @@ $(KSRC)/.extracted:
 
 $(TOOLS_BIN)/%: tools/%.c uapi/linux/post.h $(wildcard tools/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(UCFLAGS) -o $@ $< kernel/frame.c $(LDLIBS)
+	$(CC) $(UCFLAGS) -o $@ $< $(LDLIBS)
 
 $(TEST_BIN)/%: selftests/%.c uapi/linux/post.h $(wildcard selftests/*.h) \
 		$(KSRC)/.extracted

@@ -38,6 +38,12 @@ static void post_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/* Last reference gone: the count in /proc/net/protocols drops here. */
+static void post_sock_destruct(struct sock *sk)
+{
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+}
+
 void post_sock_init(struct sock *sk, const struct post_sock *policy)
 {
 	struct post_sock *ps = post_sk(sk);
@@ -65,6 +71,8 @@ void post_sock_init(struct sock *sk, const struct post_sock *policy)
 	sk->sk_protocol = 0;
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_write_space = post_write_space;
+	sk->sk_destruct = post_sock_destruct;
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 }
 
 /* Check a user address: its family, or a negative errno. */

@@ -226,8 +226,11 @@ static void post_carrier_work(struct post_sock *ps)
 		return;
 
 	err = post_tx_push(ps);
-	if (err)
+	if (err) {
+		/* TCP says EPIPE for any error: report the real one */
+		err = -READ_ONCE(tsk->sk_err) ? : err;
 		goto fail;
+	}
 	n = post_rx_pull(ps);
 	if (n < 0) {
 		err = n;
@@ -269,6 +272,8 @@ static void post_carrier_work(struct post_sock *ps)
 	return;
 
 fail:
+	if (post_handshaking(sk) && err == -EPIPE)
+		err = -ECONNRESET;
 	post_sock_fail(sk, err);
 }
 

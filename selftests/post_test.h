@@ -7,6 +7,10 @@
 #ifndef _POST_TEST_H
 #define _POST_TEST_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
