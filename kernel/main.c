@@ -71,7 +71,6 @@ static int __init post_init(void)
 		goto err_wq;
 
 	post_family_ops.family = post_family;
-	post_seqpacket_ops.family = post_family;
 	err = sock_register(&post_family_ops);
 	if (err) {
 		pr_err("af_post: family %d is taken (%d)\n", post_family, err);

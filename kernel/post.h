@@ -125,7 +125,7 @@ static inline struct post_sock *post_sk(const struct sock *sk)
 }
 
 /* socket.c */
-extern struct proto_ops post_seqpacket_ops;
+extern const struct proto_ops post_seqpacket_ops;
 void post_sock_init(struct sock *sk, const struct post_sock *policy);
 void post_sock_fail(struct sock *sk, int err);
 

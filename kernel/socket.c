@@ -720,12 +720,9 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 	}
 	release_sock(sk);
 
-	if (optname == POST_INFO)
-		len = min(len, size);
-	else if (len < size)
+	if (optname != POST_INFO && len < size)
 		return -EINVAL;
-	else
-		len = size;
+	len = min(len, size);
 	if (copy_to_user(optval, src, len) || put_user(len, optlen))
 		return -EFAULT;
 	return 0;
@@ -737,8 +734,13 @@ static int post_ioctl(struct socket *sock, unsigned int cmd,
 	return -ENOIOCTLCMD;
 }
 
-/* .family is set at module load: it is a module parameter */
-struct proto_ops post_seqpacket_ops = {
+/*
+ * The family number is a module parameter, so .family cannot be a constant
+ * here; nothing in the socket core reads proto_ops.family for a registered
+ * family (net_proto_family.family is what counts).
+ */
+const struct proto_ops post_seqpacket_ops = {
+	.family		= PF_UNSPEC,
 	.owner		= THIS_MODULE,
 	.release	= post_release,
 	.bind		= post_bind,
