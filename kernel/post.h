@@ -106,6 +106,7 @@ struct post_sock {
 	struct list_head	rx_partial;	/* reassembling messages */
 	u32			rx_nr_ready;	/* READ_ONCE from poll */
 	u32			rx_nr_partial;
+	bool			rx_stalled;	/* stopped reading TCP: memory */
 	u32			rx_partial_bytes;
 	u64			msgs_received;
 
@@ -147,6 +148,7 @@ bool post_tx_writable(const struct sock *sk);
 
 /* rx.c */
 int post_rx_pull(struct post_sock *ps);
+bool post_rx_throttled(struct post_sock *ps);
 int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 		 int flags, u64 *id);
 void post_rx_drop_partials(struct post_sock *ps);

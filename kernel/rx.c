@@ -49,7 +49,8 @@ static struct post_msg *post_rx_find(struct post_sock *ps, u64 id)
 	return NULL;
 }
 
-static bool post_rx_throttled(struct post_sock *ps)
+/* Stop reading TCP: a complete message waits and memory is used up. */
+bool post_rx_throttled(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
 
@@ -187,6 +188,7 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			break;
 		case POST_RX_HDR:
 			if (!ps->rx_hdr_len && post_rx_throttled(ps)) {
+				ps->rx_stalled = true;
 				desc->count = 0;
 				continue;
 			}
@@ -260,8 +262,12 @@ int post_rx_pull(struct post_sock *ps)
 	u64 before = ps->msgs_received;
 	struct sock *tsk;
 
-	if (!ps->tsock || post_rx_throttled(ps))
+	if (!ps->tsock)
 		return 0;
+	if (post_rx_throttled(ps)) {
+		ps->rx_stalled = true;
+		return 0;
+	}
 
 	tsk = ps->tsock->sk;
 	lock_sock(tsk);

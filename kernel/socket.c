@@ -618,8 +618,10 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 	err = post_rx_copy(ps, m, len, flags, &id);
 	if (err >= 0 && m->msg_controllen)
 		put_cmsg(m, SOL_POST, POST_CMSG_ID, sizeof(id), &id);
-	if (!(flags & MSG_PEEK) && ps->tsock)
-		post_queue_io(ps);	/* memory freed: read on */
+	if (ps->rx_stalled && !post_rx_throttled(ps)) {
+		ps->rx_stalled = false;	/* memory freed: read on */
+		post_queue_io(ps);
+	}
 out:
 	release_sock(sk);
 	return err;

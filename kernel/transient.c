@@ -300,26 +300,25 @@ static struct post_sock *post_child_new(struct post_sock *parent,
 	return child;
 }
 
-/* Take established TCP connections off the listening transient. */
-static void post_listener_work(struct post_sock *ps)
+/*
+ * Take established TCP connections off the listening transient, and move
+ * children whose handshake failed to @dead for the caller to close once it
+ * no longer holds the listener's lock.
+ */
+static void post_listener_work(struct post_sock *ps, struct list_head *dead)
 {
 	struct sock *sk = &ps->sk;
 	struct post_sock *child, *tmp;
 	struct socket *tsock;
-	LIST_HEAD(dead);
 
 	spin_lock(&ps->accept_lock);
 	list_for_each_entry_safe(child, tmp, &ps->children, child_node) {
 		if (child->child_dead) {
-			list_move(&child->child_node, &dead);
+			list_move(&child->child_node, dead);
 			sk_acceptq_removed(sk);
 		}
 	}
 	spin_unlock(&ps->accept_lock);
-	list_for_each_entry_safe(child, tmp, &dead, child_node) {
-		list_del_init(&child->child_node);
-		post_close_child(child);
-	}
 
 	while (ps->tsock && !sk_acceptq_is_full(sk)) {
 		if (kernel_accept(ps->tsock, &tsock, O_NONBLOCK))
@@ -341,16 +340,23 @@ static void post_listener_work(struct post_sock *ps)
 void post_io_work(struct work_struct *work)
 {
 	struct post_sock *ps = container_of(work, struct post_sock, io_work);
+	struct post_sock *child, *tmp;
 	struct sock *sk = &ps->sk;
+	LIST_HEAD(dead);
 
 	lock_sock(sk);
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		if (sk->sk_state == TCP_LISTEN)
-			post_listener_work(ps);
+			post_listener_work(ps, &dead);
 		else
 			post_carrier_work(ps);
 	}
 	release_sock(sk);
+
+	list_for_each_entry_safe(child, tmp, &dead, child_node) {
+		list_del_init(&child->child_node);
+		post_close_child(child);
+	}
 	sock_put(sk);
 }
 

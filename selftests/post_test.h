@@ -240,28 +240,42 @@ static inline int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* Raw-peer helpers: write a frame (header [+ message header] + data). */
+/*
+ * Raw-peer helpers: write a frame (header [+ message header] + data) with a
+ * single write, so a carrier that rejects the header cannot make the rest
+ * of the write fail.
+ */
+static inline int raw_write_frame(int fd, const uint8_t *hdr, size_t hlen,
+				  const void *data, uint32_t len)
+{
+	char *buf = malloc(hlen + len);
+	int ret;
+
+	memcpy(buf, hdr, hlen);
+	if (len)
+		memcpy(buf + hlen, data, len);
+	ret = write_all(fd, buf, hlen + len);
+	free(buf);
+	return ret;
+}
+
 static inline int raw_frame(int fd, uint8_t type, uint64_t id,
 			    const void *data, uint32_t len)
 {
 	uint8_t hdr[POST_FRAME_HDR_LEN];
 
 	post_frame_encode(hdr, type, len, id);
-	if (write_all(fd, hdr, sizeof(hdr)))
-		return -1;
-	return len ? write_all(fd, data, len) : 0;
+	return raw_write_frame(fd, hdr, sizeof(hdr), data, len);
 }
 
 static inline int raw_start(int fd, uint64_t id, uint64_t msg_len,
 			    const void *data, uint32_t len)
 {
-	uint8_t buf[POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN];
+	uint8_t hdr[POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN];
 
-	post_frame_encode(buf, POST_FRAME_START, POST_MSG_HDR_LEN + len, id);
-	post_msg_hdr_encode(buf + POST_FRAME_HDR_LEN, msg_len, 0);
-	if (write_all(fd, buf, sizeof(buf)))
-		return -1;
-	return len ? write_all(fd, data, len) : 0;
+	post_frame_encode(hdr, POST_FRAME_START, POST_MSG_HDR_LEN + len, id);
+	post_msg_hdr_encode(hdr + POST_FRAME_HDR_LEN, msg_len, 0);
+	return raw_write_frame(fd, hdr, sizeof(hdr), data, len);
 }
 
 static inline int raw_preamble(int fd)

@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Set-up from Debian only.
+#   bootstrap.sh install       install the packages make check/demo need
+#                              (no-op, and no network, when all are there)
+#   bootstrap.sh extract DIR   extract from linux-source-6.12 what the build
+#                              needs (kselftest harness, checkpatch) into DIR
+set -eu
+
+PACKAGES="linux-image-cloud-amd64 linux-headers-cloud-amd64 qemu-system-x86
+busybox-static iproute2 libmnl-dev cpio linux-source-6.12 xz-utils kmod
+sparse gcc make"
+SRC_TAR=/usr/src/linux-source-6.12.tar.xz
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install() {
+	missing=
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "bootstrap: installing from Debian:$missing"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	# shellcheck disable=SC2086
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends $missing
+}
+
+extract() {
+	dir=$1
+	[ -f "$dir/.extracted" ] && return 0
+	[ -f "$SRC_TAR" ] || install
+	mkdir -p "$dir"
+	tar -xJf "$SRC_TAR" -C "$dir" --strip-components=1 \
+		linux-source-6.12/tools/testing/selftests/kselftest.h \
+		linux-source-6.12/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.12/scripts/checkpatch.pl \
+		linux-source-6.12/scripts/spelling.txt \
+		linux-source-6.12/scripts/const_structs.checkpatch
+	touch "$dir/.extracted"
+}
+
+case "${1:-}" in
+install) install ;;
+extract) extract "${2:?usage: bootstrap.sh extract DIR}" ;;
+*) echo "usage: bootstrap.sh install | extract DIR" >&2; exit 2 ;;
+esac

@@ -1,0 +1,137 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh check|demo: what `make check` and `make demo` do.
+#  1. install what is missing (Debian packages only)
+#  2. build module, tools and tests against the Debian cloud kernel
+#  3. pack an initramfs: busybox, the modules, ip/tc, tests, their libraries
+#  4. boot it in qemu-system-x86_64 under TCG with panic_on_warn=1
+#  5. print the TAP results, scan the kernel log, end with "N passed, N failed"
+# Guest files land in build/guest/ (console.log is the guest's kernel log).
+set -eu
+
+MODE=${1:?usage: run.sh check|demo}
+here=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$here/../.." && pwd)
+G=$TOP/build/guest
+ROOT=$G/root
+
+"$here/bootstrap.sh" install
+
+KVER=$(ls /lib/modules | grep 'cloud-amd64$' | sort -V | tail -n 1)
+[ -n "$KVER" ] || { echo "run.sh: no Debian cloud kernel installed" >&2; exit 1; }
+KDIR=/lib/modules/$KVER/build
+KIMG=/boot/vmlinuz-$KVER
+
+make -s -C "$TOP" KDIR="$KDIR" module userspace
+
+passed=0
+failed=0
+if [ "$MODE" = check ]; then
+	if scan_test=$("$here/test-scan-log.sh"); then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+fi
+
+# --- initramfs ---------------------------------------------------------
+rm -rf "$ROOT"
+mkdir -p "$ROOT/bin" "$ROOT/usr/bin" "$ROOT/usr/sbin" "$ROOT/proc" \
+	"$ROOT/sys" "$ROOT/dev" "$ROOT/tmp" "$ROOT/run" "$ROOT/var" \
+	"$ROOT/etc" "$ROOT/post/tests" "$ROOT/post/modules"
+ln -s /run "$ROOT/var/run"
+cp /bin/busybox "$ROOT/bin/busybox"
+cp "$here/init" "$ROOT/init"
+
+# copy a binary's shared libraries (and the loader) into the root
+copy_libs() {
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ )]*'); do
+		[ -e "$ROOT$lib" ] && continue
+		mkdir -p "$ROOT$(dirname "$lib")"
+		cp -L "$lib" "$ROOT$lib"
+	done
+}
+
+# a module of the guest kernel, after what it depends on, decompressed and
+# numbered in load order
+kmods=""
+copy_kmod() {
+	case " $kmods " in *" $1 "*) return 0 ;; esac
+	for dep in $(modinfo -k "$KVER" -F depends "$1" | tr , ' '); do
+		copy_kmod "$dep"
+	done
+	kmods="$kmods $1"
+	path=$(modinfo -k "$KVER" -n "$1")
+	dst=$ROOT/post/modules/$(printf %02d "$(echo $kmods | wc -w)")-$1.ko
+	case "$path" in
+	*.xz) xz -dc "$path" >"$dst" ;;
+	*.zst) zstd -dcq "$path" >"$dst" ;;
+	*) cp "$path" "$dst" ;;
+	esac
+}
+copy_kmod veth
+copy_kmod sch_netem
+
+cp "$TOP/kernel/af_post.ko" "$ROOT/post/af_post.ko"
+for b in /usr/sbin/ip /usr/sbin/tc; do
+	cp "$b" "$ROOT/usr/sbin/"
+	copy_libs "$b"
+done
+for b in "$TOP"/build/bin/*; do
+	[ -x "$b" ] || continue
+	cp "$b" "$ROOT/usr/bin/"
+	copy_libs "$b"
+done
+for t in "$TOP"/build/tests/*; do
+	[ -x "$t" ] || continue
+	cp "$t" "$ROOT/post/tests/"
+	copy_libs "$t"
+done
+for t in "$TOP"/selftests/*.sh; do
+	case "$t" in */demo.sh) cp "$t" "$ROOT/post/demo.sh" ;;
+	*) cp "$t" "$ROOT/post/tests/" ;;
+	esac
+done
+(cd "$ROOT" && find . | cpio -o -H newc --quiet --owner 0:0) | gzip -1 >"$G/initramfs.cpio.gz"
+
+# --- boot --------------------------------------------------------------
+if [ "$MODE" = check ]; then limit=1200; else limit=600; fi
+rm -f "$G/console.log" "$G/results.txt"
+echo "booting $KIMG under TCG; kernel log: build/guest/console.log"
+start=$(date +%s)
+timeout "$limit" qemu-system-x86_64 -nodefaults -accel tcg -cpu max -smp 2 \
+	-m 1G -no-reboot -display none -monitor none \
+	-serial "file:$G/console.log" -serial "file:$G/results.txt" \
+	-kernel "$KIMG" -initrd "$G/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 post.mode=$MODE" ||
+	echo "qemu exited with status $? after $(( $(date +%s) - start )) s"
+touch "$G/results.txt" "$G/console.log"
+# the serial line turns \n into \r\n
+tr -d '\r' <"$G/results.txt" >"$G/results.tap"
+
+# --- verdict -----------------------------------------------------------
+[ "$MODE" = check ] && echo "$scan_test"
+grep -v '^POST-SELFTESTS-DONE$' "$G/results.tap" || true
+
+if [ "$MODE" = check ]; then
+	passed=$((passed + $(grep -c '^ok ' "$G/results.tap" || true)))
+	failed=$((failed + $(grep -c '^not ok ' "$G/results.tap" || true)))
+fi
+if ! grep -q '^POST-SELFTESTS-DONE$' "$G/results.tap"; then
+	echo "guest did not finish (timeout or crash); see build/guest/console.log:"
+	tail -n 40 "$G/console.log"
+	failed=$((failed + 1))
+fi
+if ! "$here/scan-log.sh" "$G/console.log" >"$G/splats.txt"; then
+	echo "kernel complaints in the guest log:"
+	cat "$G/splats.txt"
+	failed=$((failed + 1))
+fi
+echo "guest ran for $(( $(date +%s) - start )) s"
+
+if [ "$MODE" = check ]; then
+	[ "$passed" -gt 0 ] || failed=$((failed + 1))
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
