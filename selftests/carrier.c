@@ -82,7 +82,7 @@ static void *send_sizes(void *arg)
 	return NULL;
 }
 
-TEST_F(pair, sizes)
+TEST_F_TIMEOUT(pair, sizes, 300)
 {
 	static const size_t sizes[] = {
 		0, 1, POST_CHUNK_DEFAULT - 1, POST_CHUNK_DEFAULT,
@@ -126,7 +126,7 @@ static void *send_many(void *arg)
 	return NULL;
 }
 
-TEST_F(pair, ten_thousand_in_order)
+TEST_F_TIMEOUT(pair, ten_thousand_in_order, 300)
 {
 	struct sender s = { self->cfd, NULL, 10000, 0 };
 	pthread_t th;
@@ -234,7 +234,7 @@ TEST_F(pair, names)
 	ASSERT_EQ(0, memcmp(&a, &self->a.ss, la));
 }
 
-TEST_F(pair, close_with_data_in_flight)
+TEST_F_TIMEOUT(pair, close_with_data_in_flight, 300)
 {
 	const int count = 100;
 	size_t len = 64 << 10;
@@ -338,7 +338,7 @@ TEST_F(pair, sndtimeo_and_sndbuf)
 	free(buf);
 }
 
-TEST_F(pair, rcvbuf_bounds_receive_memory)
+TEST_F_TIMEOUT(pair, rcvbuf_bounds_receive_memory, 300)
 {
 	int rcvbuf = 65536, n;
 	socklen_t ol = sizeof(rcvbuf);
