@@ -236,25 +236,31 @@ TEST_F(pair, names)
 
 TEST_F_TIMEOUT(pair, close_with_data_in_flight, 300)
 {
-	const int count = 100;
 	size_t len = 64 << 10;
 	char *buf = malloc(len);
+	struct post_info info;
+	socklen_t il = sizeof(info);
 	uint64_t id;
-	int eor;
+	int eor, count;
 
-	/* more than the send queue and TCP hold while the peer sleeps */
-	for (int i = 0; i < count; i++) {
-		fill(buf, len - i, i);
-		ASSERT_EQ((ssize_t)(len - i), send(self->cfd, buf, len - i, 0));
+	/* fill our send queue and TCP's while the peer does not read */
+	ASSERT_EQ(0, fcntl(self->cfd, F_SETFL, O_NONBLOCK));
+	for (count = 0; count < 10000; count++) {
+		fill(buf, len - count, count);
+		if (send(self->cfd, buf, len - count, 0) < 0)
+			break;
 	}
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, getsockopt(self->cfd, SOL_POST, POST_INFO, &info, &il));
+	ASSERT_LT(0, info.tx_queued);
 	ASSERT_EQ(0, close(self->cfd));
 	self->cfd = post_socket(0);	/* for teardown */
 
+	/* every message accepted before close() arrives, then the end */
 	for (int i = 0; i < count; i++) {
 		ASSERT_EQ((ssize_t)(len - i), recv_whole(self->sfd, buf, len, &id));
 		ASSERT_EQ(-1, check_fill(buf, len - i, i));
 	}
-	/* then end of stream: 0 without MSG_EOR, and it stays so */
 	ASSERT_EQ(0, recv_part(self->sfd, buf, len, 0, &eor, &id));
 	ASSERT_EQ(0, eor);
 	ASSERT_EQ(0, recv_part(self->sfd, buf, len, 0, &eor, &id));
