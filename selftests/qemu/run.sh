@@ -1,33 +1,51 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh check|demo: what `make check` and `make demo` do.
+# run.sh check|check-debug|demo: what `make check`, `make check-debug` and
+# `make demo` do.
 #  1. install what is missing (Debian packages only)
-#  2. build module, tools and tests against the Debian cloud kernel
+#  2. build module, tools and tests against the Debian cloud kernel, or for
+#     check-debug against the debug kernel (debug-kernel.sh, cached)
 #  3. pack an initramfs: busybox, the modules, ip/tc, tests, their libraries
 #  4. boot it in qemu-system-x86_64 under TCG with panic_on_warn=1
 #  5. print the TAP results, scan the kernel log, end with "N passed, N failed"
 # Guest files land in build/guest/ (console.log is the guest's kernel log).
 set -eu
 
-MODE=${1:?usage: run.sh check|demo}
+MODE=${1:?usage: run.sh check|check-debug|demo}
 here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
-G=$TOP/build/guest
-ROOT=$G/root
 
 "$here/bootstrap.sh" install
 
-KVER=$(ls /lib/modules | grep 'cloud-amd64$' | sort -V | tail -n 1)
-[ -n "$KVER" ] || { echo "run.sh: no Debian cloud kernel installed" >&2; exit 1; }
-KDIR=/lib/modules/$KVER/build
-KIMG=/boot/vmlinuz-$KVER
+if [ "$MODE" = check-debug ]; then
+	# veth, sch_netem and kmemleak are built into the debug kernel
+	D=$("$here/debug-kernel.sh")
+	KDIR=$D/obj
+	KIMG=$KDIR/arch/x86/boot/bzImage
+	KMODS=""
+	G=$TOP/build/guest-debug
+	MEM=2G
+	limit=3600
+else
+	KVER=$(ls /lib/modules | grep 'cloud-amd64$' | sort -V | tail -n 1)
+	[ -n "$KVER" ] || { echo "run.sh: no Debian cloud kernel" >&2; exit 1; }
+	KDIR=/lib/modules/$KVER/build
+	KIMG=/boot/vmlinuz-$KVER
+	KMODS="veth sch_netem"
+	G=$TOP/build/guest
+	MEM=1G
+	limit=1200
+fi
+ROOT=$G/root
+TESTING=true
+[ "$MODE" = demo ] && TESTING=false && limit=600
 
 make -s -C "$TOP" KDIR="$KDIR" module userspace
 
 passed=0
 failed=0
-if [ "$MODE" = check ]; then
+if $TESTING; then
 	if scan_test=$("$here/test-scan-log.sh"); then
 		passed=$((passed + 1))
 	else
@@ -70,8 +88,9 @@ copy_kmod() {
 	*) cp "$path" "$dst" ;;
 	esac
 }
-copy_kmod veth
-copy_kmod sch_netem
+for m in $KMODS; do
+	copy_kmod "$m"
+done
 
 cp "$TOP/kernel/af_post.ko" "$ROOT/post/af_post.ko"
 for b in /usr/sbin/ip /usr/sbin/tc; do
@@ -96,30 +115,32 @@ done
 (cd "$ROOT" && find . | cpio -o -H newc --quiet --owner 0:0) | gzip -1 >"$G/initramfs.cpio.gz"
 
 # --- boot --------------------------------------------------------------
-if [ "$MODE" = check ]; then limit=1200; else limit=600; fi
+GUEST_MODE=check
+[ "$MODE" = demo ] && GUEST_MODE=demo
+mkdir -p "$G"
 rm -f "$G/console.log" "$G/results.txt"
-echo "booting $KIMG under TCG; kernel log: build/guest/console.log"
+echo "booting $KIMG under TCG; kernel log: ${G#$TOP/}/console.log"
 start=$(date +%s)
 timeout "$limit" qemu-system-x86_64 -nodefaults -accel tcg -cpu max -smp 2 \
-	-m 1G -no-reboot -display none -monitor none \
+	-m "$MEM" -no-reboot -display none -monitor none \
 	-serial "file:$G/console.log" -serial "file:$G/results.txt" \
 	-kernel "$KIMG" -initrd "$G/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 post.mode=$MODE" ||
+	-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 post.mode=$GUEST_MODE" ||
 	echo "qemu exited with status $? after $(( $(date +%s) - start )) s"
 touch "$G/results.txt" "$G/console.log"
 # the serial line turns \n into \r\n
 tr -d '\r' <"$G/results.txt" >"$G/results.tap"
 
 # --- verdict -----------------------------------------------------------
-[ "$MODE" = check ] && echo "$scan_test"
+$TESTING && echo "$scan_test"
 grep -v '^POST-SELFTESTS-DONE$' "$G/results.tap" || true
 
-if [ "$MODE" = check ]; then
+if $TESTING; then
 	passed=$((passed + $(grep -c '^ok ' "$G/results.tap" || true)))
 	failed=$((failed + $(grep -c '^not ok ' "$G/results.tap" || true)))
 fi
 if ! grep -q '^POST-SELFTESTS-DONE$' "$G/results.tap"; then
-	echo "guest did not finish (timeout or crash); see build/guest/console.log:"
+	echo "guest did not finish (timeout or crash); see ${G#$TOP/}/console.log:"
 	tail -n 40 "$G/console.log"
 	failed=$((failed + 1))
 fi
@@ -130,7 +151,7 @@ if ! "$here/scan-log.sh" "$G/console.log" >"$G/splats.txt"; then
 fi
 echo "guest ran for $(( $(date +%s) - start )) s"
 
-if [ "$MODE" = check ]; then
+if $TESTING; then
 	[ "$passed" -gt 0 ] || failed=$((failed + 1))
 	echo "$passed passed, $failed failed"
 fi
