@@ -39,6 +39,7 @@ extern struct proto post_proto;
 struct post_piece {
 	struct list_head	list;
 	u32			len;
+	u32			truesize;	/* what it costs, as charged */
 	u8			*data;
 };
 
@@ -107,7 +108,7 @@ struct post_sock {
 	u32			rx_nr_ready;	/* READ_ONCE from poll */
 	u32			rx_nr_partial;
 	bool			rx_stalled;	/* stopped reading TCP: memory */
-	u32			rx_partial_bytes;
+	u32			rx_partial_charge;	/* reassembly memory */
 	u64			msgs_received;
 
 	/* listener (accept_lock) and child */
@@ -132,7 +133,7 @@ void post_sock_fail(struct sock *sk, int err);
 
 /* transient.c */
 int post_transient_create(struct post_sock *ps, int family);
-void post_transient_attach(struct post_sock *ps);
+void post_transient_attach(struct post_sock *ps, const struct post_sock *from);
 void post_transient_detach(struct post_sock *ps);
 void post_queue_io(struct post_sock *ps);
 void post_io_work(struct work_struct *work);
@@ -155,6 +156,7 @@ void post_rx_drop_partials(struct post_sock *ps);
 void post_rx_purge(struct post_sock *ps);
 
 /* piece allocation, charged by the caller */
+u32 post_piece_truesize(u32 len);
 struct post_piece *post_piece_alloc(u32 len, gfp_t gfp);
 void post_piece_free(struct post_piece *p);
 void post_msg_free(struct post_msg *msg);

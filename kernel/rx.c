@@ -7,8 +7,10 @@
  * Memory: every piece and message header is charged to sk_rmem_alloc.
  * Reading from TCP stops while a complete message waits and sk_rmem_alloc
  * is at or above sk_rcvbuf (TCP's own window then holds the peer back).
- * Reassembly alone may use up to max(sk_rcvbuf, max_msg_size); a peer that
- * exceeds it, or any limit in frame.h, gets the carrier reset with EPROTO.
+ * Reassembly alone may use up to max(sk_rcvbuf, max_msg_size) + 1/8, counted
+ * in true allocation sizes so that tiny frames cannot multiply the cost; a
+ * peer that exceeds it, or any limit in frame.h, gets the carrier reset
+ * with EPROTO.
  *
  * Locking: all functions run with lock_sock(carrier) held in process
  * context; post_rx_pull() also takes lock_sock(transient) around
@@ -17,6 +19,7 @@
  */
 #include <linux/skbuff.h>
 #include <linux/slab.h>
+#include <linux/tcp.h>
 #include <linux/uio.h>
 
 #include "post.h"
@@ -61,7 +64,7 @@ bool post_rx_throttled(struct post_sock *ps)
 static void post_rx_complete(struct post_sock *ps, struct post_msg *msg)
 {
 	ps->rx_nr_partial--;
-	ps->rx_partial_bytes -= msg->done;
+	ps->rx_partial_charge -= msg->charge;
 	msg->done = msg->len;	/* from now on: bytes not yet read */
 	list_move_tail(&msg->list, &ps->rx_ready);
 	WRITE_ONCE(ps->rx_nr_ready, ps->rx_nr_ready + 1);
@@ -75,15 +78,16 @@ static int post_rx_begin_data(struct post_sock *ps, struct post_msg *msg,
 	u32 limit = max_t(u32, READ_ONCE(ps->sk.sk_rcvbuf), ps->max_msg_size);
 	struct post_piece *p;
 
+	limit += limit / 8;
 	if (msg->done + len > msg->len ||
-	    ps->rx_partial_bytes + len > limit)
+	    ps->rx_partial_charge + post_piece_truesize(len) > limit)
 		return -EPROTO;
 
 	p = post_piece_alloc(len, ps->sk.sk_allocation | __GFP_NOWARN);
 	if (!p)
 		return -ENOBUFS;
-	post_rx_charge(ps, msg, sizeof(*p) + len);
-	ps->rx_partial_bytes += len;
+	post_rx_charge(ps, msg, p->truesize);
+	ps->rx_partial_charge += p->truesize;
 	ps->rx_msg = msg;
 	ps->rx_piece = p;
 	ps->rx_piece_off = 0;
@@ -118,7 +122,7 @@ static int post_rx_frame(struct post_sock *ps)
 		if (!msg)
 			return -EPROTO;
 		ps->rx_nr_partial--;
-		ps->rx_partial_bytes -= msg->done;
+		ps->rx_partial_charge -= msg->charge;
 		post_rx_drop(ps, msg);
 		return 0;
 	default:	/* POST_FRAME_ACK: delivery events are not reported yet */
@@ -147,6 +151,7 @@ static int post_rx_start(struct post_sock *ps)
 	list_add_tail(&msg->list, &ps->rx_partial);
 	ps->rx_nr_partial++;
 	post_rx_charge(ps, msg, sizeof(*msg));
+	ps->rx_partial_charge += sizeof(*msg);
 
 	ps->rx_state = POST_RX_HDR;
 	if (dlen)
@@ -272,6 +277,9 @@ int post_rx_pull(struct post_sock *ps)
 	tsk = ps->tsock->sk;
 	lock_sock(tsk);
 	ps->tsock->ops->read_sock(tsk, &desc, post_rx_actor);
+	/* read_sock stops for good at urgent data: no AF_POST peer sends it */
+	if (!desc.error && tcp_sk(tsk)->urg_data)
+		desc.error = -EPROTO;
 	release_sock(tsk);
 
 	if (desc.error)
@@ -314,8 +322,8 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 		next = list_next_entry(p, list);
 		if (!peek) {
 			list_del(&p->list);
-			msg->charge -= sizeof(*p) + p->len;
-			post_rx_uncharge(ps, sizeof(*p) + p->len);
+			msg->charge -= p->truesize;
+			post_rx_uncharge(ps, p->truesize);
 			post_piece_free(p);
 		}
 		p = next;
@@ -350,7 +358,7 @@ void post_rx_drop_partials(struct post_sock *ps)
 	}
 	ps->rx_msg = NULL;
 	ps->rx_nr_partial = 0;
-	ps->rx_partial_bytes = 0;
+	ps->rx_partial_charge = 0;
 }
 
 void post_rx_purge(struct post_sock *ps)

@@ -20,6 +20,13 @@
 
 #include "post.h"
 
+/* Memory a piece of @len bytes really takes: tiny pieces are not cheap. */
+u32 post_piece_truesize(u32 len)
+{
+	return kmalloc_size_roundup(sizeof(struct post_piece)) +
+	       kmalloc_size_roundup(len);
+}
+
 struct post_piece *post_piece_alloc(u32 len, gfp_t gfp)
 {
 	struct post_piece *p = kmalloc(sizeof(*p), gfp);
@@ -27,6 +34,7 @@ struct post_piece *post_piece_alloc(u32 len, gfp_t gfp)
 	if (!p)
 		return NULL;
 	p->len = len;
+	p->truesize = post_piece_truesize(len);
 	p->data = kvmalloc(len, gfp);
 	if (!p->data) {
 		kfree(p);
@@ -70,7 +78,7 @@ int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len)
 	size_t left = len;
 	int err;
 
-	msg = kzalloc(sizeof(*msg), sk->sk_allocation);
+	msg = kzalloc(sizeof(*msg), sk->sk_allocation | __GFP_ACCOUNT);
 	if (!msg)
 		return -ENOBUFS;
 	INIT_LIST_HEAD(&msg->pieces);
@@ -80,7 +88,8 @@ int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len)
 	while (left) {
 		u32 n = min_t(size_t, left, ps->chunk_size);
 
-		p = post_piece_alloc(n, sk->sk_allocation);
+		/* charged to the sender's memory cgroup */
+		p = post_piece_alloc(n, sk->sk_allocation | __GFP_ACCOUNT);
 		if (!p) {
 			err = -ENOBUFS;
 			goto err_free;
@@ -90,7 +99,7 @@ int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len)
 			err = -EFAULT;
 			goto err_free;
 		}
-		msg->charge += sizeof(*p) + n;
+		msg->charge += p->truesize;
 		left -= n;
 	}
 
@@ -141,8 +150,8 @@ static void post_tx_frame_done(struct post_sock *ps)
 
 	if (p) {
 		list_del(&p->list);
-		msg->charge -= sizeof(*p) + p->len;
-		post_tx_uncharge(ps, sizeof(*p) + p->len);
+		msg->charge -= p->truesize;
+		post_tx_uncharge(ps, p->truesize);
 		post_piece_free(p);
 	}
 	ps->tx_msg = NULL;

@@ -90,9 +90,13 @@ static int post_check_addr(const struct sockaddr *addr, int len)
 	}
 }
 
-/* A carrier that failed or never connected may start over. */
+/*
+ * A carrier that failed or never connected may start over; nothing of an
+ * earlier connection is delivered on the next.
+ */
 static void post_reset_handshake(struct post_sock *ps)
 {
+	post_rx_purge(ps);
 	ps->tx_pre_off = 0;
 	ps->rx_pre_len = 0;
 	ps->rx_hdr_len = 0;
@@ -154,6 +158,7 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 {
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
+	bool created = false;
 	int family, err;
 	long timeo;
 
@@ -188,18 +193,21 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 		err = post_transient_create(ps, family);
 		if (err)
 			goto out;
+		created = true;
 	}
 	post_reset_handshake(ps);
 	WRITE_ONCE(sk->sk_err, 0);
-	post_transient_attach(ps);
+	post_transient_attach(ps, NULL);
 	sk->sk_state = TCP_SYN_SENT;
 	sock->state = SS_CONNECTING;
 
 	err = kernel_connect(ps->tsock, addr, len, O_NONBLOCK);
 	if (err && err != -EINPROGRESS) {
 		post_transient_detach(ps);
-		sock_release(ps->tsock);
-		ps->tsock = NULL;
+		if (created) {	/* a transient bind() made stays bound */
+			sock_release(ps->tsock);
+			ps->tsock = NULL;
+		}
 		sk->sk_state = TCP_CLOSE;
 		sock->state = SS_UNCONNECTED;
 		goto out;
@@ -255,7 +263,7 @@ static int post_listen(struct socket *sock, int backlog)
 	ps->listening = true;
 	spin_unlock(&ps->accept_lock);
 	sk->sk_state = TCP_LISTEN;
-	post_transient_attach(ps);
+	post_transient_attach(ps, NULL);
 	post_queue_io(ps);
 out:
 	release_sock(sk);

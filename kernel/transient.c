@@ -36,9 +36,27 @@ static void post_tcp_callback(struct sock *tsk)
 	struct post_sock *ps;
 
 	read_lock_bh(&tsk->sk_callback_lock);
-	ps = tsk->sk_user_data;
+	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
 	if (ps)
 		post_queue_io(ps);
+	read_unlock_bh(&tsk->sk_callback_lock);
+}
+
+/*
+ * TCP calls write_space on every ACK while SOCK_NOSPACE is set; clear it
+ * once there is room, as sk_stream_write_space() would, so that only the
+ * transition wakes io_work (and TCP stops its sndbuf-limited chrono).
+ */
+static void post_tcp_write_space(struct sock *tsk)
+{
+	struct post_sock *ps;
+
+	read_lock_bh(&tsk->sk_callback_lock);
+	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
+	if (ps && sk_stream_is_writeable(tsk)) {
+		clear_bit(SOCK_NOSPACE, &tsk->sk_socket->flags);
+		post_queue_io(ps);
+	}
 	read_unlock_bh(&tsk->sk_callback_lock);
 }
 
@@ -76,17 +94,24 @@ int post_transient_create(struct post_sock *ps, int family)
 	return 0;
 }
 
-void post_transient_attach(struct post_sock *ps)
+/*
+ * Take over the transient's callbacks. A TCP socket accepted from our
+ * listening transient was cloned with our callbacks (not with our pointer:
+ * it is stored NOCOPY), so @from, the listener, tells the originals.
+ */
+void post_transient_attach(struct post_sock *ps, const struct post_sock *from)
 {
 	struct sock *tsk = ps->tsock->sk;
 
 	write_lock_bh(&tsk->sk_callback_lock);
-	ps->saved_data_ready = tsk->sk_data_ready;
-	ps->saved_write_space = tsk->sk_write_space;
-	ps->saved_state_change = tsk->sk_state_change;
-	tsk->sk_user_data = ps;
+	ps->saved_data_ready = from ? from->saved_data_ready : tsk->sk_data_ready;
+	ps->saved_write_space = from ? from->saved_write_space :
+				       tsk->sk_write_space;
+	ps->saved_state_change = from ? from->saved_state_change :
+					tsk->sk_state_change;
+	__rcu_assign_sk_user_data_with_flags(tsk, ps, SK_USER_DATA_NOCOPY);
 	WRITE_ONCE(tsk->sk_data_ready, post_tcp_callback);
-	WRITE_ONCE(tsk->sk_write_space, post_tcp_callback);
+	WRITE_ONCE(tsk->sk_write_space, post_tcp_write_space);
 	tsk->sk_state_change = post_tcp_callback;
 	write_unlock_bh(&tsk->sk_callback_lock);
 }
@@ -99,8 +124,8 @@ void post_transient_detach(struct post_sock *ps)
 		return;
 	tsk = ps->tsock->sk;
 	write_lock_bh(&tsk->sk_callback_lock);
-	if (tsk->sk_user_data == ps) {
-		tsk->sk_user_data = NULL;
+	if (__locked_read_sk_user_data_with_flags(tsk, 0) == ps) {
+		rcu_assign_sk_user_data(tsk, NULL);
 		WRITE_ONCE(tsk->sk_data_ready, ps->saved_data_ready);
 		WRITE_ONCE(tsk->sk_write_space, ps->saved_write_space);
 		tsk->sk_state_change = ps->saved_state_change;
@@ -290,6 +315,12 @@ static struct post_sock *post_child_new(struct post_sock *parent,
 	sock_init_data(NULL, sk);
 	sk->sk_type = SOCK_SEQPACKET;
 	post_sock_init(sk, parent);
+	/* what TCP's accept() inherits from its listener */
+	sk->sk_rcvtimeo = parent->sk.sk_rcvtimeo;
+	sk->sk_sndtimeo = parent->sk.sk_sndtimeo;
+	sk->sk_lingertime = parent->sk.sk_lingertime;
+	sock_valbool_flag(sk, SOCK_LINGER, sock_flag(&parent->sk, SOCK_LINGER));
+	sk->sk_mark = parent->sk.sk_mark;
 
 	child = post_sk(sk);
 	child->tsock = tsock;
@@ -332,7 +363,7 @@ static void post_listener_work(struct post_sock *ps, struct list_head *dead)
 		list_add_tail(&child->child_node, &ps->children);
 		sk_acceptq_added(sk);
 		spin_unlock(&ps->accept_lock);
-		post_transient_attach(child);
+		post_transient_attach(child, ps);
 		post_queue_io(child);
 	}
 }

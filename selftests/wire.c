@@ -276,4 +276,34 @@ done:
 	free(chunk);
 }
 
+TEST_F(raw, tiny_frames_count_at_their_true_cost)
+{
+	unsigned int max = 1 << 20;
+	size_t n = 40000, len = n * (POST_FRAME_HDR_LEN + 1);
+	uint8_t *buf = malloc(len), *p = buf;
+	struct post_info info;
+	socklen_t il = sizeof(info);
+
+	ASSERT_EQ(0, setsockopt(self->pfd, SOL_POST, POST_MAX_MSG_SIZE, &max,
+				sizeof(max)));
+	/* 40,000 one-byte frames: 40 KB of payload, far more in pieces */
+	ASSERT_EQ(0, raw_start(self->tfd, 1, max, NULL, 0));
+	for (size_t i = 0; i < n; i++) {
+		post_frame_encode(p, POST_FRAME_DATA, 1, 1);
+		p[POST_FRAME_HDR_LEN] = 'x';
+		p += POST_FRAME_HDR_LEN + 1;
+	}
+	write_all(self->tfd, buf, len);
+	ASSERT_EQ(EPROTO, recv_errno(self->pfd));
+	ASSERT_EQ(0, getsockopt(self->pfd, SOL_POST, POST_INFO, &info, &il));
+	ASSERT_EQ(0, info.rx_queued);
+	free(buf);
+}
+
+TEST_F(raw, urgent_data_is_eproto)
+{
+	ASSERT_EQ(1, send(self->tfd, "!", 1, MSG_OOB));
+	ASSERT_EQ(EPROTO, recv_errno(self->pfd));
+}
+
 TEST_HARNESS_MAIN

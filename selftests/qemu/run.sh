@@ -10,6 +10,16 @@
 #  4. boot it in qemu-system-x86_64 under TCG with panic_on_warn=1
 #  5. print the TAP results, scan the kernel log, end with "N passed, N failed"
 # Guest files land in build/guest/ (console.log is the guest's kernel log).
+#
+# For testing the harness itself, the environment may override:
+#   POST_SKIP_BUILD=1      do not run make (use what is already built)
+#   POST_MODULE_KO=FILE    load FILE instead of kernel/af_post.ko
+#   POST_TESTS_DIR=DIR     run the executables in DIR instead of build/tests/
+#                          and selftests/*.sh (DIR/demo.sh is the demo)
+#   POST_TIMEOUT=S         whole guest run limit (default 1200, demo 600,
+#                          check-debug 3600)
+#   POST_TEST_TIMEOUT=S    limit per test program (default 300,
+#                          check-debug 1200)
 set -eu
 
 MODE=${1:?usage: run.sh check|check-debug|demo}
@@ -27,6 +37,7 @@ if [ "$MODE" = check-debug ]; then
 	G=$TOP/build/guest-debug
 	MEM=2G
 	limit=3600
+	test_limit=1200
 else
 	KVER=$(ls /lib/modules | grep 'cloud-amd64$' | sort -V | tail -n 1)
 	[ -n "$KVER" ] || { echo "run.sh: no Debian cloud kernel" >&2; exit 1; }
@@ -36,12 +47,21 @@ else
 	G=$TOP/build/guest
 	MEM=1G
 	limit=1200
+	test_limit=300
 fi
 ROOT=$G/root
 TESTING=true
 [ "$MODE" = demo ] && TESTING=false && limit=600
+limit=${POST_TIMEOUT:-$limit}
+test_limit=${POST_TEST_TIMEOUT:-$test_limit}
+KO=${POST_MODULE_KO:-$TOP/kernel/af_post.ko}
 
-make -s -C "$TOP" KDIR="$KDIR" module userspace
+if [ -z "${POST_SKIP_BUILD:-}" ] &&
+   ! make -s -C "$TOP" KDIR="$KDIR" module userspace; then
+	echo "build failed"
+	$TESTING && echo "0 passed, 1 failed"
+	exit 1
+fi
 
 passed=0
 failed=0
@@ -92,7 +112,11 @@ for m in $KMODS; do
 	copy_kmod "$m"
 done
 
-cp "$TOP/kernel/af_post.ko" "$ROOT/post/af_post.ko"
+cp "$KO" "$ROOT/post/af_post.ko"
+# /bin/sh is dash, as on Debian: busybox sh runs its own applets before it
+# looks at PATH, so `ip` and `tc` in a test script would not be iproute2's
+cp -L /bin/dash "$ROOT/bin/sh"
+copy_libs /bin/dash
 for b in /usr/sbin/ip /usr/sbin/tc; do
 	cp "$b" "$ROOT/usr/sbin/"
 	copy_libs "$b"
@@ -102,16 +126,25 @@ for b in "$TOP"/build/bin/*; do
 	cp "$b" "$ROOT/usr/bin/"
 	copy_libs "$b"
 done
-for t in "$TOP"/build/tests/*; do
-	[ -x "$t" ] || continue
-	cp "$t" "$ROOT/post/tests/"
-	copy_libs "$t"
-done
-for t in "$TOP"/selftests/*.sh; do
-	case "$t" in */demo.sh) cp "$t" "$ROOT/post/demo.sh" ;;
-	*) cp "$t" "$ROOT/post/tests/" ;;
+# a test program (or the demo) and its libraries; demo.sh is not a test
+copy_test() {
+	[ -f "$1" ] || return 0
+	case "$1" in
+	*/demo.sh) cp "$1" "$ROOT/post/demo.sh" ;;
+	*.sh) cp "$1" "$ROOT/post/tests/" ;;
+	*)
+		[ -x "$1" ] || return 0
+		cp "$1" "$ROOT/post/tests/"
+		copy_libs "$1"
+		;;
 	esac
-done
+}
+if [ -n "${POST_TESTS_DIR:-}" ]; then
+	for t in "$POST_TESTS_DIR"/*; do copy_test "$t"; done
+else
+	for t in "$TOP"/build/tests/* "$TOP"/selftests/*.sh; do copy_test "$t"; done
+fi
+chmod +x "$ROOT"/post/tests/* "$ROOT"/post/demo.sh 2>/dev/null || true
 (cd "$ROOT" && find . | cpio -o -H newc --quiet --owner 0:0) | gzip -1 >"$G/initramfs.cpio.gz"
 
 # --- boot --------------------------------------------------------------
@@ -125,8 +158,8 @@ timeout "$limit" qemu-system-x86_64 -nodefaults -accel tcg -cpu max -smp 2 \
 	-m "$MEM" -no-reboot -display none -monitor none \
 	-serial "file:$G/console.log" -serial "file:$G/results.txt" \
 	-kernel "$KIMG" -initrd "$G/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 post.mode=$GUEST_MODE" ||
-	echo "qemu exited with status $? after $(( $(date +%s) - start )) s"
+	-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 post.mode=$GUEST_MODE post.timeout=$test_limit" ||
+	echo "qemu exited with status $? after $(( $(date +%s) - start )) s (limit $limit s)"
 touch "$G/results.txt" "$G/console.log"
 # the serial line turns \n into \r\n
 tr -d '\r' <"$G/results.txt" >"$G/results.tap"

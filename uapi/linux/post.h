@@ -63,8 +63,8 @@
 #define POST_MAX_MSG_SIZE	1	/* bytes, 1..POST_MAX_MSG_LIMIT (EINVAL) */
 #define POST_CHUNK_SIZE		2	/* bytes, POST_CHUNK_MIN..POST_CHUNK_MAX */
 #define POST_HANDSHAKE_TIMEOUT	3	/* ms, 1..600000 */
-#define POST_NEXT_ID		4	/* __u64, read-only (EPERM on set) */
-#define POST_INFO		5	/* struct post_info, read-only */
+#define POST_NEXT_ID		4	/* __u64, read-only (ENOPROTOOPT on set) */
+#define POST_INFO		5	/* struct post_info, read-only (as above) */
 
 #define POST_MAX_MSG_DEFAULT	(16U << 20)
 #define POST_MAX_MSG_LIMIT	(256U << 20)
