@@ -17,11 +17,11 @@
 
 TOP       := $(CURDIR)
 BUILD     := $(TOP)/build
-KDIR      ?= /lib/modules/$(shell uname -r)/build
 KSRC      := $(BUILD)/linux-src
 CLOUD_KDIR = $(lastword $(sort $(wildcard /lib/modules/*-cloud-amd64/build)))
 DEBUG_KDIR = $(lastword $(sort $(wildcard $(BUILD)/debug/*/obj)))
-CC        ?= gcc
+# the running kernel's build tree, else the Debian cloud kernel's
+KDIR      ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(CLOUD_KDIR))
 CFLAGS    ?= -O2 -g
 UCFLAGS   := $(CFLAGS) -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter -Wno-clobbered -I$(TOP)/uapi -I$(TOP)/lib
 
@@ -54,7 +54,7 @@ $(TOOLS_BIN)/%: tools/%.c uapi/linux/post.h $(wildcard tools/*.h)
 	$(CC) $(UCFLAGS) -o $@ $< $(LDLIBS)
 
 $(TEST_BIN)/%: selftests/%.c uapi/linux/post.h $(wildcard selftests/*.h) \
-		$(KSRC)/.extracted
+		kernel/frame.c kernel/frame.h $(KSRC)/.extracted
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -I$(KSRC)/tools/testing/selftests -o $@ $< kernel/frame.c -pthread
 
