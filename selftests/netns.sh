@@ -20,9 +20,11 @@ ok() { n=$((n + 1)); echo "ok $n - netns: $1"; }
 not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - netns: $1"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
 
+C=post-c
 cleanup() {
 	ip netns del $A 2>/dev/null
 	ip netns del $B 2>/dev/null
+	ip netns del $C 2>/dev/null
 }
 trap cleanup EXIT
 
@@ -39,7 +41,7 @@ wait_listening() {
 	return 1
 }
 
-echo "1..6"
+echo "1..7"
 ip netns add $A && ip netns add $B &&
 ip link add veth-a netns $A type veth peer name veth-b netns $B &&
 ip -n $A addr add 10.99.0.1/24 dev veth-a &&
@@ -68,4 +70,20 @@ wait $srv
 cat /tmp/netns-srv.log | sed 's/^/# server: /'
 check "no carrier left in either namespace" \
 	[ "$(post_sockets $A)" = 0 -a "$(post_sockets $B)" = 0 ]
+# A namespace deleted while carriers in it are busy: the carriers (and
+# their transients) keep it alive until they close; the refcount tracker,
+# KASAN and kmemleak of make check-debug watch the teardown.
+ip netns add $C && ip -n $C link set lo up
+ip netns exec $C postcat -l -4 -p 7200 -n 1 -e -q >/tmp/netns-del.log 2>&1 &
+srv=$!
+wait_listening /tmp/netns-del.log
+ip netns exec $C postcat -c 127.0.0.1 -p 7200 -q -e \
+	-s "$(seq -s, 64 | sed 's/[0-9][0-9]*/1048576/g')" >/dev/null 2>&1 &
+cli=$!
+sleep 1
+ip netns del $C
+gone=$(ip netns list | grep -c "^$C" || true)
+kill $cli $srv 2>/dev/null
+wait $cli $srv 2>/dev/null
+check "netns deleted under busy carriers, which then close" [ "$gone" = 0 ]
 exit $failed
