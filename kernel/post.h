@@ -48,7 +48,7 @@ struct post_msg {
 	struct list_head	pieces;
 	u64			id;
 	u64			len;	/* whole message */
-	u64			done;	/* rx: bytes reassembled */
+	u64			done;	/* rx: bytes reassembled, then left to read */
 	u32			off;	/* rx: bytes of the first piece consumed */
 	u32			charge;	/* bytes charged to the socket */
 	u8			niceness;

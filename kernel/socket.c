@@ -484,19 +484,6 @@ static int post_release(struct socket *sock)
 	return 0;
 }
 
-static int post_check_cmsgs(struct msghdr *m)
-{
-	struct cmsghdr *cmsg;
-
-	for_each_cmsghdr(cmsg, m) {
-		if (!CMSG_OK(m, cmsg))
-			return -EINVAL;
-		/* no control message is defined for sending yet */
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static bool post_send_ready(struct sock *sk)
 {
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
@@ -516,9 +503,9 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 
 	if (m->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	err = post_check_cmsgs(m);
-	if (err)
-		return err;
+	/* no control message is defined for sending yet */
+	if (CMSG_FIRSTHDR(m))
+		return -EINVAL;
 
 	lock_sock(sk);
 	if (len > ps->max_msg_size) {
