@@ -8,6 +8,7 @@
 
 #include <linux/version.h>
 #include <linux/net.h>
+#include <net/net_namespace.h>
 #include <net/sock.h>
 
 /* 6.10 passes accept() arguments in struct proto_accept_arg. */
@@ -36,6 +37,21 @@ static inline void post_sk_net_refcnt_upgrade(struct sock *sk)
 	sk->sk_net_refcnt = 1;
 	get_net_track(net, &sk->ns_tracker, GFP_KERNEL);
 	sock_inuse_add(net, 1);
+#endif
+}
+
+/*
+ * 6.6 sizes sysctl tables by count (register_net_sysctl_sz); 6.1 looks for
+ * the empty entry that ends @table, which callers keep.
+ */
+static inline struct ctl_table_header *
+post_register_net_sysctl(struct net *net, const char *path,
+			 struct ctl_table *table, size_t count)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return register_net_sysctl_sz(net, path, table, count);
+#else
+	return register_net_sysctl(net, path, table);
 #endif
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * AF_POST module init and exit: the family number, the proto, the
- * workqueue every carrier's io_work runs on, and the net_proto_family that
- * makes socket(AF_POST, ...) reach socket.c.
+ * workqueue every carrier's io_work runs on, the per-namespace state
+ * (pernet.c) and the net_proto_family that makes socket(AF_POST, ...)
+ * reach socket.c.
  *
  * Locking: none of its own. Init is a linear list of steps unwound in
  * reverse; sock_register() comes last because it makes the family live,
@@ -32,7 +33,7 @@ static int post_create(struct net *net, struct socket *sock, int protocol,
 {
 	struct sock *sk;
 
-	if (sock->type != SOCK_SEQPACKET)
+	if (sock->type != SOCK_SEQPACKET && sock->type != SOCK_STREAM)
 		return -ESOCKTNOSUPPORT;
 	if (protocol)
 		return -EPROTONOSUPPORT;
@@ -70,16 +71,22 @@ static int __init post_init(void)
 	if (err)
 		goto err_wq;
 
+	err = post_pernet_init();
+	if (err)
+		goto err_proto;
+
 	post_family_ops.family = post_family;
 	err = sock_register(&post_family_ops);
 	if (err) {
 		pr_err("af_post: family %d is taken (%d)\n", post_family, err);
-		goto err_proto;
+		goto err_pernet;
 	}
 
 	pr_info("af_post: AF_POST registered as family %d\n", post_family);
 	return 0;
 
+err_pernet:
+	post_pernet_exit();
 err_proto:
 	proto_unregister(&post_proto);
 err_wq:
@@ -90,6 +97,7 @@ err_wq:
 static void __exit post_exit(void)
 {
 	sock_unregister(post_family);
+	post_pernet_exit();
 	destroy_workqueue(post_wq);
 	proto_unregister(&post_proto);
 }

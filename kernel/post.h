@@ -23,6 +23,7 @@
 #ifndef _POST_H
 #define _POST_H
 
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -55,6 +56,46 @@ struct post_msg {
 	bool			started; /* tx: START frame built */
 };
 
+/* One remote candidate, as userspace gave it (validated). */
+struct post_cand {
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	sin;
+		struct sockaddr_in6	sin6;
+	};
+};
+
+struct post_attempt {
+	struct post_cand	cand;
+	struct socket		*sock;	/* while RUNNING */
+	u64			start_ns;
+	u64			end_ns;
+	int			err;	/* negative, when FAILED */
+	u8			state;	/* POST_ATTEMPT_* */
+};
+
+/*
+ * A connect()'s race (race.c). Lives until the carrier is destroyed or
+ * connects again, so that its outcome stays readable. Under
+ * lock_sock(carrier); the timer only queues io_work.
+ */
+struct post_race {
+	struct post_sock	*ps;
+	struct hrtimer		timer;	/* next attempt */
+	u64			start_ns;
+	u64			end_ns;
+	u32			delay_ms;
+	u32			assoc_srtt_us;
+	u8			nr;
+	u8			next;	/* first attempt not started */
+	s8			winner;
+	bool			assoc_hit;
+	bool			done;
+	bool			bound;	/* attempt 0 uses the bound transient */
+	int			err;	/* negative: outcome when all failed */
+	struct post_attempt	att[POST_MAX_CANDIDATES];
+};
+
 enum post_rx_state {
 	POST_RX_PREAMBLE,
 	POST_RX_HDR,
@@ -75,6 +116,13 @@ struct post_sock {
 	u32			chunk_size;
 	u32			max_msg_size;
 	u32			hs_timeout_ms;
+	u32			attempt_delay_ms;
+	u16			prefer_family;
+
+	/* establishment (race.c) */
+	u8			nr_cands;
+	struct post_cand	*cands;		/* POST_CANDIDATES */
+	struct post_race	*race;
 
 	/* handshake: our preamble out, the peer's in */
 	u8			tx_pre_off;
@@ -126,6 +174,30 @@ static inline struct post_sock *post_sk(const struct sock *sk)
 	return (struct post_sock *)sk;
 }
 
+/* Per network namespace state (pernet.c). */
+struct post_net {
+	/* sysctls, read with READ_ONCE */
+	int			attempt_delay_ms;
+	int			prefer_ipv6;
+	int			assoc_expiry_ms;
+	int			assoc_max;
+	struct ctl_table_header	*sysctl;
+	/* association cache (assoc.c) */
+	spinlock_t		assoc_lock;
+	struct list_head	assoc_lru;	/* least recently used first */
+	struct hlist_head	*assoc_hash;
+	u32			assoc_count;
+};
+
+struct post_net *post_pernet(const struct net *net);
+int post_pernet_init(void);
+void post_pernet_exit(void);
+
+static inline bool post_is_stream(const struct sock *sk)
+{
+	return sk->sk_type == SOCK_STREAM;
+}
+
 /* socket.c */
 extern const struct proto_ops post_seqpacket_ops;
 void post_sock_init(struct sock *sk, const struct post_sock *policy);
@@ -140,6 +212,38 @@ void post_io_work(struct work_struct *work);
 void post_handshake_timer(struct timer_list *t);
 void post_close_child(struct post_sock *child);
 void post_destroy(struct post_sock *ps, bool abort);
+
+int post_transient_new(struct post_sock *ps, int family,
+		       struct socket **res);
+void post_tcp_attach(struct post_sock *ps, struct socket *tsock,
+		     const struct post_sock *from);
+void post_tcp_detach(struct post_sock *ps, struct socket *tsock);
+void post_established(struct post_sock *ps);
+
+/* race.c */
+int post_cand_cmp(const struct post_cand *a, const struct post_cand *b);
+int post_cands_set(struct post_sock *ps, sockptr_t optval,
+		   unsigned int optlen);
+int post_cands_get(struct post_sock *ps, char __user *optval, int *len);
+int post_race_start(struct post_sock *ps, const struct post_cand *cands,
+		    int nr);
+int post_race_progress(struct post_sock *ps);
+void post_race_stop(struct post_sock *ps);
+void post_race_free(struct post_sock *ps);
+void post_race_info(struct post_sock *ps, struct post_race_info *info);
+
+/* assoc.c */
+#define POST_ASSOC_BUCKETS	64
+void post_assoc_order(struct net *net, struct post_race *race);
+void post_assoc_learn(struct net *net, struct post_race *race);
+void post_assoc_flush(struct post_net *pn);
+
+/* stream.c */
+int post_stream_sendmsg(struct sock *sk, struct msghdr *m, size_t len);
+int post_stream_recvmsg(struct sock *sk, struct msghdr *m, size_t len,
+			int flags);
+__poll_t post_stream_poll(struct sock *sk);
+void post_stream_attach(struct post_sock *ps);
 
 /* sched.c */
 int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AF_POST SOCK_SEQPACKET carriers: the proto_ops userspace calls.
+ * AF_POST carriers: the proto_ops userspace calls. SOCK_SEQPACKET carriers
+ * are served here; SOCK_STREAM ones share establishment and teardown and
+ * hand their data path to stream.c once connected.
  *
  * Locking: every op runs in process context and takes lock_sock(carrier)
  * for the state it touches; blocking waits drop it through sk_wait_event().
@@ -52,6 +54,16 @@ void post_sock_init(struct sock *sk, const struct post_sock *policy)
 	ps->max_msg_size = policy ? policy->max_msg_size : POST_MAX_MSG_DEFAULT;
 	ps->hs_timeout_ms = policy ? policy->hs_timeout_ms :
 				     POST_HANDSHAKE_TIMEOUT_DEFAULT;
+	if (policy) {
+		ps->attempt_delay_ms = policy->attempt_delay_ms;
+		ps->prefer_family = policy->prefer_family;
+	} else {
+		struct post_net *pn = post_pernet(sock_net(sk));
+
+		ps->attempt_delay_ms = READ_ONCE(pn->attempt_delay_ms);
+		ps->prefer_family = READ_ONCE(pn->prefer_ipv6) ? AF_INET6 :
+								 AF_INET;
+	}
 	if (policy) {
 		sk->sk_sndbuf = policy->sk.sk_sndbuf;
 		sk->sk_rcvbuf = policy->sk.sk_rcvbuf;
@@ -158,13 +170,19 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 {
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
-	bool created = false;
-	int family, err;
+	const struct post_cand *cands;
+	struct post_cand one = {};
+	int family, err, nr = 1;
 	long timeo;
 
-	family = post_check_addr(addr, len);
-	if (family < 0)
-		return family;
+	if (len >= (int)sizeof(sa_family_t) && addr->sa_family == AF_UNSPEC) {
+		family = AF_UNSPEC;	/* race the POST_CANDIDATES */
+	} else {
+		family = post_check_addr(addr, len);
+		if (family < 0)
+			return family;
+		memcpy(&one, addr, min_t(int, len, sizeof(one)));
+	}
 
 	lock_sock(sk);
 	switch (sock->state) {
@@ -189,29 +207,27 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 	err = -EINVAL;
 	if (sk->sk_state != TCP_CLOSE)
 		goto out;
-	if (!ps->tsock) {
-		err = post_transient_create(ps, family);
-		if (err)
+	cands = &one;
+	if (family == AF_UNSPEC) {
+		err = -EDESTADDRREQ;
+		if (!ps->nr_cands)
 			goto out;
-		created = true;
+		cands = ps->cands;
+		nr = ps->nr_cands;
 	}
 	post_reset_handshake(ps);
 	WRITE_ONCE(sk->sk_err, 0);
-	post_transient_attach(ps, NULL);
 	sk->sk_state = TCP_SYN_SENT;
 	sock->state = SS_CONNECTING;
+	ps->hs_deadline = jiffies + msecs_to_jiffies(ps->hs_timeout_ms);
 
-	err = kernel_connect(ps->tsock, addr, len, O_NONBLOCK);
-	if (err && err != -EINPROGRESS) {
-		post_transient_detach(ps);
-		if (created) {	/* a transient bind() made stays bound */
-			sock_release(ps->tsock);
-			ps->tsock = NULL;
-		}
+	err = post_race_start(ps, cands, nr);
+	if (err) {
 		sk->sk_state = TCP_CLOSE;
 		sock->state = SS_UNCONNECTED;
 		goto out;
 	}
+	sk_reset_timer(sk, &sk->sk_timer, ps->hs_deadline);
 	post_queue_io(ps);
 
 wait:
@@ -238,6 +254,8 @@ static int post_listen(struct socket *sock, int backlog)
 	struct post_sock *ps = post_sk(sk);
 	int err = -EINVAL;
 
+	if (post_is_stream(sk))
+		return -EOPNOTSUPP;
 	lock_sock(sk);
 	if (sock->state != SS_UNCONNECTED)
 		goto out;
@@ -370,6 +388,8 @@ static __poll_t post_poll(struct file *file, struct socket *sock,
 
 	sock_poll_wait(file, sock, wait);
 	state = READ_ONCE(sk->sk_state);
+	if (state == TCP_ESTABLISHED && post_is_stream(sk))
+		return post_stream_poll(sk);
 	if (state == TCP_LISTEN)
 		return list_empty_careful(&ps->accept_q) ? 0 :
 		       EPOLLIN | EPOLLRDNORM;
@@ -416,7 +436,9 @@ static int post_shutdown(struct socket *sock, int how)
 		goto out;
 	}
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
-	if (how & SEND_SHUTDOWN) {
+	if (post_is_stream(sk)) {
+		err = kernel_sock_shutdown(ps->tsock, how - 1);
+	} else if (how & SEND_SHUTDOWN) {
 		ps->tx_fin = true;
 		err = post_tx_push(ps);
 		if (err) {
@@ -501,6 +523,8 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 	long timeo;
 	int err;
 
+	if (post_is_stream(sk))
+		return post_stream_sendmsg(sk, m, len);
 	if (m->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	/* no control message is defined for sending yet */
@@ -577,6 +601,8 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 
 	if (flags & MSG_ERRQUEUE)
 		return sock_recv_errqueue(sk, m, len, SOL_POST, POST_CMSG_ID);
+	if (post_is_stream(sk))
+		return post_stream_recvmsg(sk, m, len, flags);
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 
@@ -632,6 +658,16 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 	if (level != SOL_POST)
 		return -ENOPROTOOPT;
 	switch (optname) {
+	case POST_CANDIDATES:
+		return post_cands_set(ps, optval, optlen);
+	case POST_ATTEMPT_DELAY:
+		field = &ps->attempt_delay_ms;
+		max = U32_MAX;
+		break;
+	case POST_PREFER_FAMILY:
+		field = NULL;
+		max = U32_MAX;
+		break;
 	case POST_MAX_MSG_SIZE:
 		field = &ps->max_msg_size;
 		max = POST_MAX_MSG_LIMIT;
@@ -654,9 +690,17 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 		return -EFAULT;
 	if (val < min || val > max)
 		return -EINVAL;
+	if (optname == POST_PREFER_FAMILY && val != AF_INET && val != AF_INET6)
+		return -EINVAL;
+	if (optname == POST_ATTEMPT_DELAY)	/* RFC 8305's bounds */
+		val = clamp(val, POST_ATTEMPT_DELAY_MIN,
+			    POST_ATTEMPT_DELAY_MAX);
 
 	lock_sock(sock->sk);
-	*field = val;
+	if (field)
+		*field = val;
+	else
+		ps->prefer_family = val;
 	release_sock(sock->sk);
 	return 0;
 }
@@ -671,8 +715,9 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		u32 val;
 		u64 id;
 	} u;
+	struct post_race_info *race = NULL;
 	void *src = &u;
-	int len, size;
+	int len, size, err;
 
 	if (level != SOL_POST)
 		return -ENOPROTOOPT;
@@ -681,8 +726,33 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 	if (len < 0)
 		return -EINVAL;
 
+	if (optname == POST_CANDIDATES) {
+		size = post_cands_get(ps, optval, &len);
+		if (size)
+			return size;
+		return put_user(len, optlen) ? -EFAULT : 0;
+	}
+	if (optname == POST_RACE) {
+		race = kmalloc(sizeof(*race), GFP_KERNEL);
+		if (!race)
+			return -ENOMEM;
+	}
+
 	lock_sock(sk);
 	switch (optname) {
+	case POST_ATTEMPT_DELAY:
+		u.val = ps->attempt_delay_ms;
+		size = sizeof(u.val);
+		break;
+	case POST_PREFER_FAMILY:
+		u.val = ps->prefer_family;
+		size = sizeof(u.val);
+		break;
+	case POST_RACE:
+		post_race_info(ps, race);
+		src = race;
+		size = sizeof(*race);
+		break;
 	case POST_MAX_MSG_SIZE:
 		u.val = ps->max_msg_size;
 		size = sizeof(u.val);
@@ -717,12 +787,17 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 	}
 	release_sock(sk);
 
-	if (optname != POST_INFO && len < size)
-		return -EINVAL;
+	err = 0;
+	if (optname != POST_INFO && optname != POST_RACE && len < size) {
+		err = -EINVAL;
+		goto out;
+	}
 	len = min(len, size);
 	if (copy_to_user(optval, src, len) || put_user(len, optlen))
-		return -EFAULT;
-	return 0;
+		err = -EFAULT;
+out:
+	kfree(race);
+	return err;
 }
 
 static int post_ioctl(struct socket *sock, unsigned int cmd,

@@ -15,8 +15,13 @@
  *    are protected by the listener's accept_lock. A child holds a reference
  *    on its listener until accept() takes it or the listener closes it; a
  *    child looks at its listener only while handshaking.
- *  - Teardown (post_destroy): orphaned carrier, callbacks detached, timer
- *    stopped, io_work cancelled, then the transient released.
+ *  - A connecting carrier's io_work drives its race (race.c); the winner
+ *    becomes ps->tsock, and a SOCK_STREAM carrier is connected right then
+ *    (stream.c takes over the callbacks); a SOCK_SEQPACKET one goes on to
+ *    the preambles.
+ *  - Teardown (post_destroy): orphaned carrier, callbacks detached, timers
+ *    stopped, race attempts closed, io_work cancelled, then the transient
+ *    released.
  */
 #include <linux/tcp.h>
 #include <net/tcp.h>
@@ -68,7 +73,8 @@ void post_handshake_timer(struct timer_list *t)
 	sock_put(sk);
 }
 
-int post_transient_create(struct post_sock *ps, int family)
+/* A new TCP socket for @ps, in its namespace, with its socket options. */
+int post_transient_new(struct post_sock *ps, int family, struct socket **res)
 {
 	struct sock *sk = &ps->sk;
 	struct socket *tsock;
@@ -90,18 +96,25 @@ int post_transient_create(struct post_sock *ps, int family)
 	tsk->sk_mark = sk->sk_mark;
 	release_sock(tsk);
 
-	ps->tsock = tsock;
+	*res = tsock;
 	return 0;
 }
 
-/*
- * Take over the transient's callbacks. A TCP socket accepted from our
- * listening transient was cloned with our callbacks (not with our pointer:
- * it is stored NOCOPY), so @from, the listener, tells the originals.
- */
-void post_transient_attach(struct post_sock *ps, const struct post_sock *from)
+int post_transient_create(struct post_sock *ps, int family)
 {
-	struct sock *tsk = ps->tsock->sk;
+	return post_transient_new(ps, family, &ps->tsock);
+}
+
+/*
+ * Take over a TCP socket's callbacks for @ps. A TCP socket accepted from
+ * our listening transient was cloned with our callbacks (not with our
+ * pointer: it is stored NOCOPY), so @from, the listener, tells the
+ * originals.
+ */
+void post_tcp_attach(struct post_sock *ps, struct socket *tsock,
+		     const struct post_sock *from)
+{
+	struct sock *tsk = tsock->sk;
 
 	write_lock_bh(&tsk->sk_callback_lock);
 	ps->saved_data_ready = from ? from->saved_data_ready : tsk->sk_data_ready;
@@ -116,13 +129,10 @@ void post_transient_attach(struct post_sock *ps, const struct post_sock *from)
 	write_unlock_bh(&tsk->sk_callback_lock);
 }
 
-void post_transient_detach(struct post_sock *ps)
+void post_tcp_detach(struct post_sock *ps, struct socket *tsock)
 {
-	struct sock *tsk;
+	struct sock *tsk = tsock->sk;
 
-	if (!ps->tsock)
-		return;
-	tsk = ps->tsock->sk;
 	write_lock_bh(&tsk->sk_callback_lock);
 	if (__locked_read_sk_user_data_with_flags(tsk, 0) == ps) {
 		rcu_assign_sk_user_data(tsk, NULL);
@@ -131,6 +141,17 @@ void post_transient_detach(struct post_sock *ps)
 		tsk->sk_state_change = ps->saved_state_change;
 	}
 	write_unlock_bh(&tsk->sk_callback_lock);
+}
+
+void post_transient_attach(struct post_sock *ps, const struct post_sock *from)
+{
+	post_tcp_attach(ps, ps->tsock, from);
+}
+
+void post_transient_detach(struct post_sock *ps)
+{
+	if (ps->tsock)
+		post_tcp_detach(ps, ps->tsock);
 }
 
 /* Release the transient; abort it (RST) when asked. Caller owns ps. */
@@ -176,6 +197,7 @@ void post_sock_fail(struct sock *sk, int err)
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sk->sk_state = TCP_CLOSE;
 	sk_stop_timer(sk, &sk->sk_timer);
+	post_race_stop(ps);
 	post_tx_purge(ps);
 	post_rx_drop_partials(ps);
 	post_transient_close(ps, true);
@@ -201,7 +223,7 @@ static void post_child_ready(struct post_sock *child)
 		parent->sk.sk_data_ready(&parent->sk);
 }
 
-static void post_established(struct post_sock *ps)
+void post_established(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
 
@@ -228,8 +250,11 @@ static bool post_tcp_progress(struct post_sock *ps)
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
 		ps->tcp_up = true;
-		ps->hs_deadline = jiffies + msecs_to_jiffies(ps->hs_timeout_ms);
-		sk_reset_timer(sk, &sk->sk_timer, ps->hs_deadline);
+		if (!ps->race) {	/* accepted: the preambles' deadline */
+			ps->hs_deadline = jiffies +
+					  msecs_to_jiffies(ps->hs_timeout_ms);
+			sk_reset_timer(sk, &sk->sk_timer, ps->hs_deadline);
+		}
 		return true;
 	default:
 		err = READ_ONCE(tsk->sk_err);
@@ -244,7 +269,23 @@ static void post_carrier_work(struct post_sock *ps)
 	struct sock *tsk;
 	int err, n;
 
-	if (!ps->tsock || sk->sk_state == TCP_CLOSE)
+	if (sk->sk_state == TCP_CLOSE ||
+	    (post_is_stream(sk) && sk->sk_state == TCP_ESTABLISHED))
+		return;
+	if (ps->race && !ps->race->done) {
+		n = post_race_progress(ps);
+		if (n < 0)
+			post_sock_fail(sk, n);
+		if (n <= 0)
+			return;
+		if (post_is_stream(sk)) {	/* no preambles: bytes */
+			ps->tcp_up = true;
+			post_stream_attach(ps);
+			post_established(ps);
+			return;
+		}
+	}
+	if (!ps->tsock)
 		return;
 	tsk = ps->tsock->sk;
 	if (!ps->tcp_up && !post_tcp_progress(ps))
@@ -401,6 +442,7 @@ void post_destroy(struct post_sock *ps, bool abort)
 
 	post_transient_detach(ps);
 	sk_stop_timer_sync(sk, &sk->sk_timer);
+	post_race_free(ps);	/* its timer queues io_work */
 	if (cancel_work_sync(&ps->io_work))
 		sock_put(sk);
 
