@@ -9,6 +9,8 @@
 #                     kmemleak and UBSAN (built once, cached in build/debug)
 #   make demo         boot the same guest, run a client and a server in two
 #                     network namespaces
+#   make bench        benchmarks in the same guest against their baselines:
+#                     figures printed and in build/bench/results.json
 #   make lint         checkpatch --strict, sparse (C=2) and W=1 builds against
 #                     the cloud kernel's headers and, once built, the 6.12 tree
 #   make install      install the module (and libpost) on this host
@@ -31,7 +33,7 @@ TOOLS_BIN := $(BUILD)/bin
 SELFTESTS := $(patsubst selftests/%.c,$(TEST_BIN)/%,$(wildcard selftests/*.c))
 TOOLS     := $(patsubst tools/%.c,$(TOOLS_BIN)/%,$(wildcard tools/*.c))
 
-.PHONY: all module userspace tools selftests check check-debug demo lint \
+.PHONY: all module userspace tools selftests check check-debug demo bench lint \
 	install clean
 
 all: module userspace
@@ -66,6 +68,9 @@ check-debug:
 
 demo:
 	$(TOP)/selftests/qemu/run.sh demo
+
+bench:
+	$(TOP)/selftests/qemu/run.sh bench
 
 # compat.h exists to compare LINUX_VERSION_CODE; nothing else may.
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse \

@@ -9,11 +9,13 @@
 set -eu
 
 # the first line is what make check needs; the second builds the debug
-# kernel of make check-debug; the third is for make lint
+# kernel of make check-debug; the third is for make lint; the fourth is a
+# baseline of make bench
 PACKAGES="linux-image-cloud-amd64 linux-headers-cloud-amd64 qemu-system-x86
 busybox-static iproute2 libmnl-dev cpio linux-source-6.12 xz-utils kmod gcc make
 flex bison bc libelf-dev libssl-dev
-sparse"
+sparse
+curl"
 SRC_TAR=/usr/src/linux-source-6.12.tar.xz
 
 as_root() {

@@ -1,14 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh check|check-debug|demo: what `make check`, `make check-debug` and
-# `make demo` do.
+# run.sh check|check-debug|demo|bench: what `make check`, `make check-debug`,
+# `make demo` and `make bench` do.
 #  1. install what is missing (Debian packages only)
 #  2. build module, tools and tests against the Debian cloud kernel, or for
 #     check-debug against the debug kernel (debug-kernel.sh, cached)
 #  3. pack an initramfs: busybox, the modules, ip/tc, tests, their libraries
 #  4. boot it in qemu-system-x86_64 under TCG with panic_on_warn=1
 #  5. print the TAP results, scan the kernel log, end with "N passed, N failed"
+#     (bench: print the figures, write build/bench/results.json)
 # Guest files land in build/guest/ (console.log is the guest's kernel log).
 #
 # For testing the harness itself, the environment may override:
@@ -22,7 +23,7 @@
 #                          check-debug 1200)
 set -eu
 
-MODE=${1:?usage: run.sh check|check-debug|demo}
+MODE=${1:?usage: run.sh check|check-debug|demo|bench}
 here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
 
@@ -52,6 +53,7 @@ fi
 ROOT=$G/root
 TESTING=true
 [ "$MODE" = demo ] && TESTING=false && limit=600
+[ "$MODE" = bench ] && TESTING=false
 limit=${POST_TIMEOUT:-$limit}
 test_limit=${POST_TEST_TIMEOUT:-$test_limit}
 KO=${POST_MODULE_KO:-$TOP/kernel/af_post.ko}
@@ -77,7 +79,7 @@ fi
 rm -rf "$ROOT"
 mkdir -p "$ROOT/bin" "$ROOT/usr/bin" "$ROOT/usr/sbin" "$ROOT/proc" \
 	"$ROOT/sys" "$ROOT/dev" "$ROOT/tmp" "$ROOT/run" "$ROOT/var" \
-	"$ROOT/etc" "$ROOT/post/tests" "$ROOT/post/modules"
+	"$ROOT/etc" "$ROOT/post/tests" "$ROOT/post/modules" "$ROOT/post/bench"
 ln -s /run "$ROOT/var/run"
 cp /bin/busybox "$ROOT/bin/busybox"
 cp "$here/init" "$ROOT/init"
@@ -139,17 +141,23 @@ copy_test() {
 		;;
 	esac
 }
+if [ "$MODE" = bench ]; then
+	cp "$TOP"/selftests/bench/*.sh "$ROOT/post/bench/"
+	cp /usr/bin/curl "$ROOT/usr/bin/"	# a baseline: racing in userspace
+	copy_libs /usr/bin/curl
+fi
 if [ -n "${POST_TESTS_DIR:-}" ]; then
 	for t in "$POST_TESTS_DIR"/*; do copy_test "$t"; done
 else
 	for t in "$TOP"/build/tests/* "$TOP"/selftests/*.sh; do copy_test "$t"; done
 fi
-chmod +x "$ROOT"/post/tests/* "$ROOT"/post/demo.sh 2>/dev/null || true
+chmod +x "$ROOT"/post/tests/* "$ROOT"/post/demo.sh "$ROOT"/post/bench/* \
+	2>/dev/null || true
 (cd "$ROOT" && find . | cpio -o -H newc --quiet --owner 0:0) | gzip -1 >"$G/initramfs.cpio.gz"
 
 # --- boot --------------------------------------------------------------
 GUEST_MODE=check
-[ "$MODE" = demo ] && GUEST_MODE=demo
+[ "$MODE" = demo ] || [ "$MODE" = bench ] && GUEST_MODE=$MODE
 mkdir -p "$G"
 rm -f "$G/console.log" "$G/results.txt"
 echo "booting $KIMG under TCG; kernel log: ${G#$TOP/}/console.log"
@@ -184,6 +192,20 @@ if ! "$here/scan-log.sh" "$G/console.log" >"$G/splats.txt"; then
 fi
 echo "guest ran for $(( $(date +%s) - start )) s"
 
+if [ "$MODE" = bench ]; then
+	mkdir -p "$TOP/build/bench"
+	json=$TOP/build/bench/results.json
+	awk '/^BENCH / { v = $3; for (i = 4; i <= NF; i++) v = v " " $i
+		printf "%s  \"%s\": %s", n++ ? ",\n" : "{\n", $2, v }
+		END { print n ? "\n}" : "{}" }' "$G/results.tap" >"$json"
+	echo
+	echo "| benchmark | value |"
+	echo "|---|---|"
+	awk '/^BENCH / && $3 !~ /^\[/ { printf "| %s | %s |\n", $2, $3 }' \
+		"$G/results.tap"
+	echo "written: ${json#$TOP/}"
+	grep -q '^BENCH ' "$G/results.tap" || failed=$((failed + 1))
+fi
 if $TESTING; then
 	[ "$passed" -gt 0 ] || failed=$((failed + 1))
 	echo "$passed passed, $failed failed"
