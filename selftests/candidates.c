@@ -344,6 +344,133 @@ TEST(candidates_on_listener)
 	close(fd);
 }
 
+/*
+ * Candidates that never answer: 192.0.2.1 and .2 (TEST-NET-1) sit behind
+ * a veth whose other end has no address, with static neighbour entries:
+ * their SYNs leave and vanish. (A blackhole route would not do: locally
+ * sent packets to one fail at once with EINVAL.)
+ */
+#define SILENT_UP "ip link del pq0 2>/dev/null; " \
+	"ip link add pq0 type veth peer name pq1 && " \
+	"ip addr add 192.0.2.254/24 dev pq0 && " \
+	"ip link set pq0 up && ip link set pq1 up && " \
+	"ip neigh add 192.0.2.1 lladdr 02:00:00:00:00:01 dev pq0 && " \
+	"ip neigh add 192.0.2.2 lladdr 02:00:00:00:00:01 dev pq0"
+FIXTURE(silent)
+{
+	struct sockaddr_storage c[2];
+};
+
+FIXTURE_SETUP(silent)
+{
+	struct sockaddr_in *sin;
+	int i;
+
+	ASSERT_EQ(0, system(SILENT_UP));
+	for (i = 0; i < 2; i++) {
+		sin = (struct sockaddr_in *)&self->c[i];
+		memset(&self->c[i], 0, sizeof(self->c[i]));
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(80);
+		sin->sin_addr.s_addr = htonl(0xc0000201 + i);
+	}
+}
+
+FIXTURE_TEARDOWN(silent)
+{
+	system("ip link del pq0");
+}
+
+/* SYN_SENT TCP sockets to 192.0.2.0/30 in /proc/net/tcp */
+static int syn_sent_to_testnet(void)
+{
+	char line[256];
+	unsigned int addr, st;
+	FILE *f = fopen("/proc/net/tcp", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %*d: %*x:%*x %x:%*x %x", &addr, &st) == 2 &&
+		    (ntohl(addr) & ~3U) == 0xc0000200 && st == 2)
+			n++;
+	fclose(f);
+	return n;
+}
+
+static void on_alarm(int sig)
+{
+}
+
+TEST_F(silent, signal_interrupts_blocking_connect)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct post_race_info ri;
+	int fd = post_socket(0);
+	double t0;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, set_cands(fd, self->c, 2));
+	ualarm(300000, 0);
+	t0 = now_ms();
+	ASSERT_EQ(-1, connect_unspec(fd));
+	ASSERT_EQ(EINTR, errno);
+	EXPECT_LE(290, now_ms() - t0);
+	/* the race goes on, as a TCP connect does */
+	ASSERT_EQ(0, race_info(fd, &ri));
+	EXPECT_EQ(0, ri.flags & POST_RACE_DONE);
+	EXPECT_EQ(POST_ATTEMPT_RUNNING, ri.attempts[0].state);
+	EXPECT_EQ(POST_ATTEMPT_RUNNING, ri.attempts[1].state);
+	EXPECT_EQ(2, syn_sent_to_testnet());
+	close(fd);	/* no attempt outlives the carrier */
+	EXPECT_EQ(0, syn_sent_to_testnet());
+}
+
+TEST_F(silent, sndtimeo_bounds_blocking_connect)
+{
+	struct timeval tv = { .tv_usec = 300000 };
+	int fd = post_socket(0);
+	double t0;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ(0, set_cands(fd, self->c, 1));
+	t0 = now_ms();
+	ASSERT_EQ(-1, connect_unspec(fd));
+	ASSERT_EQ(EINPROGRESS, errno);
+	EXPECT_LE(290, now_ms() - t0);
+	EXPECT_GT(2000, now_ms() - t0);
+	ASSERT_EQ(-1, connect_unspec(fd));	/* still racing */
+	ASSERT_EQ(EINPROGRESS, errno);
+	close(fd);
+}
+
+TEST_F(silent, bounded_by_handshake_timeout)
+{
+	unsigned int ms = 600;
+	struct post_race_info ri;
+	int fd = post_socket(0);
+	double t0;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_POST, POST_HANDSHAKE_TIMEOUT, &ms,
+				sizeof(ms)));
+	ASSERT_EQ(0, set_cands(fd, self->c, 2));
+	t0 = now_ms();
+	ASSERT_EQ(-1, connect_unspec(fd));
+	ASSERT_EQ(ETIMEDOUT, errno);
+	EXPECT_LE(600, now_ms() - t0);
+	EXPECT_GT(1500, now_ms() - t0);
+	ASSERT_EQ(0, race_info(fd, &ri));
+	EXPECT_EQ(POST_ATTEMPT_FAILED, ri.attempts[1].state);
+	EXPECT_EQ(ETIMEDOUT, ri.attempts[1].error);
+	EXPECT_LE(240000, ri.attempts[1].start_us);	/* after the delay */
+	EXPECT_EQ(0, syn_sent_to_testnet());
+	close(fd);
+}
+
 /* SOCK_STREAM: raced, then TCP bytes with TCP's semantics */
 FIXTURE(stream)
 {
