@@ -3,8 +3,11 @@
 # AF_POST: one entry point.
 #
 #   make              build module, library, tools and selftests (host kernel)
-#   make check        install what is missing, boot the Debian cloud kernel in
-#                     QEMU, load the module, run every selftest
+#   make check        install what is missing, run the userspace unit tests and
+#                     the frame fuzzer briefly, boot the Debian cloud kernel
+#                     in QEMU, load the module, run every selftest
+#   make unit         the userspace unit tests alone (frame codec, send order)
+#   make fuzz         the libFuzzer frame parser target, FUZZ_SECONDS (300)
 #   make check-debug  the same on a 6.12 kernel built with KASAN, lockdep,
 #                     kmemleak and UBSAN (built once, cached in build/debug)
 #   make demo         boot the same guest, run a client and a server in two
@@ -34,7 +37,7 @@ SELFTESTS := $(patsubst selftests/%.c,$(TEST_BIN)/%,$(wildcard selftests/*.c))
 TOOLS     := $(patsubst tools/%.c,$(TOOLS_BIN)/%,$(wildcard tools/*.c))
 
 .PHONY: all module userspace tools selftests check check-debug demo bench lint \
-	install clean
+	install clean unit fuzz
 
 all: module userspace
 
@@ -60,7 +63,44 @@ $(TEST_BIN)/%: selftests/%.c uapi/linux/post.h $(wildcard selftests/*.h) \
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -I$(KSRC)/tools/testing/selftests -o $@ $< kernel/frame.c -pthread
 
+# Unit tests and the fuzzer build kernel/frame.c and kernel/order.c in
+# userspace, under ASan and UBSan.
+UNIT_BIN  := $(BUILD)/unit
+UNIT_CC   := $(CC) $(UCFLAGS) -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -I$(TOP)/kernel -I$(TOP)/selftests \
+	-I$(TOP)/selftests/unit/include -I$(KSRC)/tools/testing/selftests
+FUZZ_SECONDS ?= 300
+
+$(UNIT_BIN)/frame: selftests/unit/frame.c kernel/frame.c kernel/frame.h \
+		selftests/post_test.h $(KSRC)/.extracted
+	@mkdir -p $(@D)
+	$(UNIT_CC) -o $@ selftests/unit/frame.c kernel/frame.c -pthread
+
+$(UNIT_BIN)/order: selftests/unit/order.c kernel/order.c kernel/order.h \
+		selftests/unit/include/linux/list.h $(KSRC)/.extracted
+	@mkdir -p $(@D)
+	$(UNIT_CC) -o $@ selftests/unit/order.c kernel/order.c
+
+$(UNIT_BIN)/fuzz_frame: selftests/unit/fuzz_frame.c kernel/frame.c \
+		kernel/frame.h
+	@mkdir -p $(@D)
+	clang -O1 -g -fsanitize=fuzzer,address,undefined -I$(TOP)/uapi \
+		-o $@ selftests/unit/fuzz_frame.c kernel/frame.c
+
+unit: $(UNIT_BIN)/frame $(UNIT_BIN)/order
+	$(UNIT_BIN)/frame
+	$(UNIT_BIN)/order
+
+# new inputs go to build/fuzz-corpus; the seeds stay in selftests/unit/corpus
+fuzz: $(UNIT_BIN)/fuzz_frame
+	@mkdir -p $(BUILD)/fuzz-corpus
+	$(UNIT_BIN)/fuzz_frame -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 $(BUILD)/fuzz-corpus $(TOP)/selftests/unit/corpus
+
 check:
+	$(TOP)/selftests/qemu/bootstrap.sh install
+	$(MAKE) unit
+	$(MAKE) fuzz FUZZ_SECONDS=15
 	$(TOP)/selftests/qemu/run.sh check
 
 check-debug:

@@ -89,26 +89,30 @@ int post_frame_decode(const u8 *buf, struct post_frame *f)
 		return 0;
 	case POST_FRAME_ABORT:
 	case POST_FRAME_ACK:
+	case POST_FRAME_EXPIRED:
 		return f->len ? POST_WIRE_EPROTO : 0;
 	default:
 		return POST_WIRE_EPROTO;
 	}
 }
 
-void post_msg_hdr_encode(u8 *buf, u64 len, u8 niceness)
+void post_msg_hdr_encode(u8 *buf, const struct post_msg_hdr *m)
 {
-	put_be64(buf, len);
-	buf[8] = niceness;
-	buf[9] = 0;
+	put_be64(buf, m->len);
+	buf[8] = m->niceness;
+	buf[9] = m->flags;
 	put_be16(buf + 10, 0);
-	put_be32(buf + 12, 0);
+	put_be32(buf + 12, m->lifetime_ms);
 }
 
 int post_msg_hdr_decode(const u8 *buf, struct post_msg_hdr *m)
 {
 	m->len = get_be64(buf);
 	m->niceness = buf[8];
-	if (m->niceness > 7 || buf[9] || get_be16(buf + 10) || get_be32(buf + 12))
+	m->flags = buf[9];
+	m->lifetime_ms = get_be32(buf + 12);
+	if (m->niceness > 7 || (m->flags & ~POST_MFLAG_IDEMPOTENT) ||
+	    get_be16(buf + 10))
 		return POST_WIRE_EPROTO;
 	return 0;
 }

@@ -31,16 +31,26 @@
  *
  *    START (1)  begins message "id". The payload is a 16-byte message
  *               header followed by the message's first bytes:
- *                 0         8      9      10     12     16
- *                 +---------+------+------+------+------+
- *                 | msg len | nice | mflag| rsvd | rsvd |
- *                 +---------+------+------+------+------+
+ *                 0         8      9      10     12       16
+ *                 +---------+------+------+------+--------+
+ *                 | msg len | nice | mflag| rsvd |lifetime|
+ *                 +---------+------+------+------+--------+
  *               msg len is the whole message's length (may be 0), nice is
- *               its niceness (0 most urgent .. 7), mflag and rsvd are 0.
+ *               its niceness (0 most urgent .. 7), mflag holds
+ *               POST_MFLAG_IDEMPOTENT (other bits 0), rsvd is 0, lifetime is
+ *               the milliseconds left of the message's lifetime when the
+ *               frame was built (0: none). The receiver does not deliver the
+ *               message after lifetime - srtt/2 from the frame's arrival.
  *    DATA (2)   more bytes of message "id" (len >= 1), in order.
  *    ABORT (3)  len 0: the sender gave up on message "id"; the receiver
  *               drops what it reassembled of it.
- *    ACK (4)    len 0: the receiving application got message "id" complete.
+ *    ACK (4)    len 0, in the other direction: the receiving application
+ *               read all of message "id".
+ *    EXPIRED (5) len 0, in the other direction: the receiver dropped the
+ *               complete message "id" unread, its lifetime over.
+ *
+ *    ACK and EXPIRED name a message the sender sent completely and has not
+ *    heard about yet; anything else resets the connection (EPROTO).
  *
  *    A message is complete when msg len bytes arrived. Frames of different
  *    messages may interleave; at most POST_WIRE_MAX_PARTIALS messages may be
@@ -48,7 +58,7 @@
  *    (the sender picks its chunk size up to that).
  *
  *    The receiver resets the connection (EPROTO) on: an unknown type,
- *    non-zero flags or rsvd, a payload longer than allowed, START for an id
+ *    non-zero flags, rsvd or unknown mflag bits, a payload longer than allowed, START for an id
  *    already reassembling or for id 0, DATA/ABORT for an id not reassembling,
  *    more data than the message length, a message longer than its maximum
  *    message size, too many partial messages, or reassembly memory beyond
@@ -80,7 +90,10 @@ enum post_frame_type {
 	POST_FRAME_DATA		= 2,
 	POST_FRAME_ABORT	= 3,
 	POST_FRAME_ACK		= 4,
+	POST_FRAME_EXPIRED	= 5,
 };
+
+#define POST_MFLAG_IDEMPOTENT	0x01
 
 /* Decoded frame header. */
 struct post_frame {
@@ -92,7 +105,9 @@ struct post_frame {
 /* Decoded START message header. */
 struct post_msg_hdr {
 	u64	len;
+	u32	lifetime_ms;	/* 0: none */
 	u8	niceness;
+	u8	flags;		/* POST_MFLAG_* */
 };
 
 /* Return values of the decoders: 0, or one of these (negated errno values
@@ -105,7 +120,7 @@ void post_preamble_encode(u8 *buf);
 int post_preamble_decode(const u8 *buf);
 void post_frame_encode(u8 *buf, u8 type, u32 len, u64 id);
 int post_frame_decode(const u8 *buf, struct post_frame *f);
-void post_msg_hdr_encode(u8 *buf, u64 len, u8 niceness);
+void post_msg_hdr_encode(u8 *buf, const struct post_msg_hdr *m);
 int post_msg_hdr_decode(const u8 *buf, struct post_msg_hdr *m);
 
 #endif /* _POST_FRAME_H */

@@ -97,6 +97,7 @@ err_wq:
 static void __exit post_exit(void)
 {
 	sock_unregister(post_family);
+	post_drain_exit();
 	post_pernet_exit();
 	destroy_workqueue(post_wq);
 	proto_unregister(&post_proto);

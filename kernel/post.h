@@ -19,18 +19,22 @@
  *  - A listener's accept_lock (spinlock, process context only) protects its
  *    children and accept_q lists, child->child_dead and ->listening.
  *  - Every queued io_work and armed sk_timer holds a reference on the sock.
+ *    The race and scheduler hrtimers hold none: they only queue io_work,
+ *    and post_destroy() cancels them before the last reference goes.
  */
 #ifndef _POST_H
 #define _POST_H
 
 #include <linux/hrtimer.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/sock.h>
 #include <linux/post.h>
 
 #include "frame.h"
+#include "order.h"
 
 extern int post_family;
 extern struct workqueue_struct *post_wq;
@@ -44,16 +48,39 @@ struct post_piece {
 	u8			*data;
 };
 
+/* Where a sent message is (sched.c); rx messages stay POST_TX_NONE. */
+enum post_tx_state {
+	POST_TX_NONE,
+	POST_TX_QUEUED,		/* in the send queue (maybe started) */
+	POST_TX_SENT,		/* all in TCP, waiting for ACK or EXPIRED */
+	POST_TX_ENDED,		/* terminal event raised, ABORT frame pending */
+};
+
+/*
+ * A message. Send side: in ps->txq (q), then ps->tx_unacked, in the
+ * ps->tx_pending tree (node) until it ends. Receive side: in rx_partial,
+ * rx_ready, then ps->ctlq while its ACK or EXPIRED frame waits.
+ */
 struct post_msg {
 	struct list_head	list;
 	struct list_head	pieces;
+	struct post_qent	q;	/* tx: place in the send queue */
+	struct rb_node		node;	/* tx: ps->tx_pending, by id */
 	u64			id;
 	u64			len;	/* whole message */
 	u64			done;	/* rx: bytes reassembled, then left to read */
+	u64			deadline; /* ns (ktime_get_ns), 0: none */
+	u64			*ante;	/* tx: antecedent ids */
 	u32			off;	/* rx: bytes of the first piece consumed */
 	u32			charge;	/* bytes charged to the socket */
 	u8			niceness;
+	u8			flags;	/* POST_MFLAG_* */
+	u8			nr_ante;
+	u8			state;	/* enum post_tx_state */
+	u8			ctl;	/* frame type to send while on ctlq */
 	bool			started; /* tx: START frame built */
+	bool			immediate;
+	bool			doomed;	/* tx: ended while its frame was going */
 };
 
 /* One remote candidate, as userspace gave it (validated). */
@@ -118,6 +145,9 @@ struct post_sock {
 	u32			hs_timeout_ms;
 	u32			attempt_delay_ms;
 	u16			prefer_family;
+	u32			notsent_lowat;
+	u32			ev_mask;
+	u8			niceness;	/* default for sendmsg() */
 
 	/* establishment (race.c) */
 	u8			nr_cands;
@@ -132,9 +162,23 @@ struct post_sock {
 	unsigned long		hs_deadline;
 
 	/* send side (sched.c) */
-	struct list_head	txq;
+	struct post_queue	txq;		/* messages with bytes to send */
+	struct list_head	tx_unacked;	/* POST_TX_SENT, in send order */
+	struct rb_root		tx_pending;	/* every message not yet ended */
+	struct list_head	ctlq;		/* ACK/EXPIRED/ABORT to send */
+	struct hrtimer		sched_timer;	/* next lifetime to end */
+	u64			timer_at;	/* ns it is armed for, 0: idle */
+	u64			tx_next_deadline;	/* ns, 0: none */
+	u64			rx_next_deadline;
+	u64			failed[POST_FAILED_HISTORY];	/* ids, a ring */
+	u32			nr_failed;
+	u32			tx_nr_unacked;
 	u64			next_id;
 	u64			msgs_sent;
+	u64			msgs_acked;
+	u64			msgs_expired;
+	u64			msgs_aborted;
+	u64			rx_expired;
 	u32			tx_queued;
 	struct post_msg		*tx_msg;	/* frame in progress: message */
 	struct post_piece	*tx_piece;	/* ... its data, or NULL */
@@ -142,6 +186,14 @@ struct post_sock {
 	u8			tx_hdr_len;
 	u8			tx_hdr[POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN];
 	bool			tx_fin;		/* SHUT_WR once queue drains */
+	bool			tx_shut;	/* transient's write side closed */
+	bool			tx_corked;	/* a frame went with MSG_MORE */
+	bool			drain;		/* closed gracefully: drain.c */
+
+	/* events (sched.c), read locklessly by poll: ev_count */
+	struct list_head	evq;
+	u32			ev_count;
+	u64			events_dropped;
 
 	/* receive side (rx.c) */
 	enum post_rx_state	rx_state;
@@ -238,6 +290,10 @@ void post_assoc_order(struct net *net, struct post_race *race);
 void post_assoc_learn(struct net *net, struct post_race *race);
 void post_assoc_flush(struct post_net *pn);
 
+/* drain.c */
+int post_drain_start(struct socket *tsock);
+void post_drain_exit(void);
+
 /* stream.c */
 int post_stream_sendmsg(struct sock *sk, struct msghdr *m, size_t len);
 int post_stream_recvmsg(struct sock *sk, struct msghdr *m, size_t len,
@@ -246,16 +302,42 @@ __poll_t post_stream_poll(struct sock *sk);
 void post_stream_attach(struct post_sock *ps);
 
 /* sched.c */
-int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len);
+struct post_props {
+	u64	deadline;	/* ns, 0: none */
+	u64	ante[POST_MAX_ANTECEDENTS];
+	u8	nr_ante;
+	u8	niceness;
+	u8	flags;		/* POST_MFLAG_* */
+	bool	immediate;
+};
+
+int post_props_parse(struct post_sock *ps, struct msghdr *m,
+		     struct post_props *props);
+int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len,
+		  const struct post_props *props);
 int post_tx_push(struct post_sock *ps);
-void post_tx_purge(struct post_sock *ps);
+void post_tx_purge(struct post_sock *ps, int err);
 bool post_tx_writable(const struct sock *sk);
+int post_tx_abort(struct post_sock *ps, u64 id);
+int post_tx_heard(struct post_sock *ps, u8 type, u64 id);
+void post_sched_init(struct post_sock *ps);
+void post_sched_expire(struct post_sock *ps);
+void post_sched_arm(struct post_sock *ps);
+void post_sched_stop(struct post_sock *ps);
+void post_ctl_queue(struct post_sock *ps, struct post_msg *msg, u8 type);
+void post_ctl_purge(struct post_sock *ps);
+void post_set_notsent_lowat(struct post_sock *ps, struct socket *tsock);
+int post_ev_recv(struct post_sock *ps, struct msghdr *m);
+void post_ev_purge(struct post_sock *ps);
+int post_events_check(u32 mask);
 
 /* rx.c */
 int post_rx_pull(struct post_sock *ps);
 bool post_rx_throttled(struct post_sock *ps);
 int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
-		 int flags, u64 *id);
+		 int flags, struct post_rcvinfo *info);
+void post_rx_expire(struct post_sock *ps, u64 now);
+void post_rx_uncharge(struct post_sock *ps, u32 n);
 void post_rx_drop_partials(struct post_sock *ps);
 void post_rx_purge(struct post_sock *ps);
 

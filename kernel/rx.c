@@ -12,11 +12,19 @@
  * peer that exceeds it, or any limit in frame.h, gets the carrier reset
  * with EPROTO.
  *
+ * Lifetime: a message whose START frame carried one gets a deadline (its
+ * arrival + lifetime - srtt/2). Complete past it, or still unread at it,
+ * it is dropped and an EXPIRED frame goes back; one the application read
+ * completely is acknowledged with an ACK frame. Both reuse the message's
+ * struct (no allocation) and wait on ps->ctlq, charged to sk_rmem_alloc.
+ * ACK and EXPIRED frames from the peer are handed to sched.c.
+ *
  * Locking: all functions run with lock_sock(carrier) held in process
  * context; post_rx_pull() also takes lock_sock(transient) around
  * read_sock(), whose actor may sleep (tcp_read_sock holds no spinlock).
  * rx_nr_ready is read locklessly by poll.
  */
+#include <linux/ktime.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
@@ -30,7 +38,7 @@ static void post_rx_charge(struct post_sock *ps, struct post_msg *msg, u32 n)
 	msg->charge += n;
 }
 
-static void post_rx_uncharge(struct post_sock *ps, u32 n)
+void post_rx_uncharge(struct post_sock *ps, u32 n)
 {
 	atomic_sub(n, &ps->sk.sk_rmem_alloc);
 }
@@ -52,23 +60,71 @@ static struct post_msg *post_rx_find(struct post_sock *ps, u64 id)
 	return NULL;
 }
 
-/* Stop reading TCP: a complete message waits and memory is used up. */
+/*
+ * Stop reading TCP: memory is used up while a complete message or one of
+ * our ACK/EXPIRED frames waits (either frees memory once it moves).
+ */
 bool post_rx_throttled(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
 
-	return ps->rx_nr_ready &&
+	return (ps->rx_nr_ready || !list_empty(&ps->ctlq)) &&
 	       sk_rmem_alloc_get(sk) >= READ_ONCE(sk->sk_rcvbuf);
+}
+
+/* Drop @msg unread, its lifetime over, and tell the sender. */
+static void post_rx_expired(struct post_sock *ps, struct post_msg *msg)
+{
+	struct post_piece *p, *tmp;
+
+	list_del(&msg->list);
+	list_for_each_entry_safe(p, tmp, &msg->pieces, list) {
+		list_del(&p->list);
+		msg->charge -= p->truesize;
+		post_rx_uncharge(ps, p->truesize);
+		post_piece_free(p);
+	}
+	ps->rx_expired++;
+	post_ctl_queue(ps, msg, POST_FRAME_EXPIRED);
 }
 
 static void post_rx_complete(struct post_sock *ps, struct post_msg *msg)
 {
 	ps->rx_nr_partial--;
 	ps->rx_partial_charge -= msg->charge;
+	if (msg->deadline && msg->deadline <= ktime_get_ns()) {
+		post_rx_expired(ps, msg);
+		return;
+	}
 	msg->done = msg->len;	/* from now on: bytes not yet read */
 	list_move_tail(&msg->list, &ps->rx_ready);
 	WRITE_ONCE(ps->rx_nr_ready, ps->rx_nr_ready + 1);
 	ps->msgs_received++;
+	if (msg->deadline &&
+	    (!ps->rx_next_deadline || msg->deadline < ps->rx_next_deadline)) {
+		ps->rx_next_deadline = msg->deadline;
+		post_sched_arm(ps);
+	}
+}
+
+/* Unread complete messages whose lifetime is over go; note the next. */
+void post_rx_expire(struct post_sock *ps, u64 now)
+{
+	struct post_msg *msg, *tmp;
+	u64 next = 0;
+
+	list_for_each_entry_safe(msg, tmp, &ps->rx_ready, list) {
+		if (!msg->deadline || msg->off || msg->done != msg->len)
+			continue;	/* no lifetime, or being read */
+		if (msg->deadline <= now) {
+			post_rx_expired(ps, msg);
+			WRITE_ONCE(ps->rx_nr_ready, ps->rx_nr_ready - 1);
+			continue;
+		}
+		if (!next || msg->deadline < next)
+			next = msg->deadline;
+	}
+	ps->rx_next_deadline = next;
 }
 
 /* Start filling a piece of @len bytes of @msg from the stream. */
@@ -125,8 +181,8 @@ static int post_rx_frame(struct post_sock *ps)
 		ps->rx_partial_charge -= msg->charge;
 		post_rx_drop(ps, msg);
 		return 0;
-	default:	/* POST_FRAME_ACK: delivery events are not reported yet */
-		return 0;
+	default:	/* ACK, EXPIRED: about a message we sent */
+		return post_tx_heard(ps, f->type, f->id);
 	}
 }
 
@@ -148,6 +204,16 @@ static int post_rx_start(struct post_sock *ps)
 	msg->id = ps->rx_frame.id;
 	msg->len = mh.len;
 	msg->niceness = mh.niceness;
+	msg->flags = mh.flags;
+	if (mh.lifetime_ms) {
+		/* deduct the transit: half the smoothed RTT (srtt_us is x8) */
+		u64 transit = (u64)(tcp_sk(ps->tsock->sk)->srtt_us >> 4) *
+			      NSEC_PER_USEC;
+		u64 life = (u64)mh.lifetime_ms * NSEC_PER_MSEC;
+		u64 now = ktime_get_ns();
+
+		msg->deadline = life > transit ? now + life - transit : now;
+	}
 	list_add_tail(&msg->list, &ps->rx_partial);
 	ps->rx_nr_partial++;
 	post_rx_charge(ps, msg, sizeof(*msg));
@@ -292,7 +358,7 @@ int post_rx_pull(struct post_sock *ps)
  * when its last byte was copied; without MSG_PEEK the bytes are consumed.
  */
 int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
-		 int flags, u64 *id)
+		 int flags, struct post_rcvinfo *info)
 {
 	bool peek = flags & MSG_PEEK;
 	struct post_piece *p, *next;
@@ -301,7 +367,18 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 	u32 off;
 
 	msg = list_first_entry(&ps->rx_ready, struct post_msg, list);
-	*id = msg->id;
+	memset(info, 0, sizeof(*info));
+	info->id = msg->id;
+	info->niceness = msg->niceness;
+	if (msg->flags & POST_MFLAG_IDEMPOTENT)
+		info->flags |= POST_RCV_IDEMPOTENT;
+	if (msg->deadline) {
+		u64 now = ktime_get_ns();
+
+		info->flags |= POST_RCV_LIFETIME;
+		info->lifetime_ms = msg->deadline > now ?
+			div_u64(msg->deadline - now, NSEC_PER_MSEC) : 0;
+	}
 	want = min_t(u64, len, msg->done);
 	off = msg->off;
 	p = list_first_entry_or_null(&msg->pieces, struct post_piece, list);
@@ -337,9 +414,10 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 
 	msg->off = off;
 	msg->done -= copied;
-	if (!msg->done) {
-		post_rx_drop(ps, msg);
+	if (!msg->done) {	/* all read: acknowledge it */
+		list_del(&msg->list);
 		WRITE_ONCE(ps->rx_nr_ready, ps->rx_nr_ready - 1);
+		post_ctl_queue(ps, msg, POST_FRAME_ACK);
 	}
 	return copied;
 }
@@ -369,4 +447,5 @@ void post_rx_purge(struct post_sock *ps)
 	list_for_each_entry_safe(msg, tmp, &ps->rx_ready, list)
 		post_rx_drop(ps, msg);
 	WRITE_ONCE(ps->rx_nr_ready, 0);
+	ps->rx_next_deadline = 0;
 }

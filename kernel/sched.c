@@ -1,24 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AF_POST send side: the per-carrier send queue and its framing onto the
- * transient. Messages are sent in FIFO order, one frame per piece (each
- * piece holds at most the carrier's chunk size); a later change orders them
- * by niceness and lifetime and interleaves their chunks.
+ * AF_POST send side: message properties, the send scheduler, lifetimes,
+ * antecedents, control frames and delivery events.
  *
- * Memory: a queued message is charged to sk_wmem_queued until its frames
- * are in TCP's hands; sendmsg() admits a message while sk_wmem_queued is
- * below sk_sndbuf.
+ * A message sent with sendmsg() is queued (ps->txq, ordered by order.c),
+ * and framed onto the transient one frame at a time: before each frame the
+ * scheduler picks again, so chunks of different messages interleave. A
+ * message whose last byte is in TCP waits on ps->tx_unacked for the peer's
+ * ACK or EXPIRED frame. Every message not yet ended is in ps->tx_pending
+ * (an rbtree by id), which answers "is this antecedent still pending?".
+ * Control frames (our ACK/EXPIRED for received messages, ABORT for ours)
+ * wait on ps->ctlq and go before any data frame.
+ *
+ * TCP holds at most notsent_lowat bytes it has not sent yet (plus the frame
+ * being written): the transient's TCP_NOTSENT_LOWAT is set to it, so the
+ * order of what is not yet in TCP stays ours to decide.
+ *
+ * Time: deadlines are ktime_get_ns() values. One hrtimer per carrier
+ * (sched_timer) is armed for the earliest deadline of either direction; it
+ * only queues io_work, which ends what is due (post_sched_expire).
+ *
+ * Memory: a queued message is charged to sk_wmem_queued: its pieces until
+ * their frames are in TCP, its header until it ends. sendmsg() admits a
+ * message while sk_wmem_queued is below sk_sndbuf.
+ *
+ * Events go to ps->evq (at most POST_EVENTS_MAX), read by
+ * recvmsg(MSG_ERRQUEUE); ev_count is read locklessly by poll.
  *
  * Locking: every function here runs with lock_sock(carrier) held, in
- * process context. kernel_sendmsg() takes the transient's lock inside it
- * (carrier -> transient order). The transient is written with MSG_DONTWAIT;
- * when TCP is full it sets SOCK_NOSPACE and its write_space callback later
- * queues io_work to continue.
+ * process context (some inside the transient's read_sock actor, where
+ * lock_sock(transient) is held too: they must not send). kernel_sendmsg()
+ * takes the transient's lock inside it (carrier -> transient order). The
+ * transient is written with MSG_DONTWAIT; when TCP is full it sets
+ * SOCK_NOSPACE and its write_space callback later queues io_work.
  */
+#include <linux/ktime.h>
 #include <linux/slab.h>
+#include <linux/tcp.h>
 #include <linux/uio.h>
+#include <net/tcp.h>
 
 #include "post.h"
+
+struct post_ev {
+	struct list_head	list;
+	struct post_event	ev;
+};
+
+#define POST_EV_ALL	(BIT(POST_EV_SENT) | BIT(POST_EV_ACKED) | \
+			 BIT(POST_EV_EXPIRED) | BIT(POST_EV_ABORTED))
 
 /* Memory a piece of @len bytes really takes: tiny pieces are not cheap. */
 u32 post_piece_truesize(u32 len)
@@ -55,6 +85,7 @@ void post_msg_free(struct post_msg *msg)
 
 	list_for_each_entry_safe(p, tmp, &msg->pieces, list)
 		post_piece_free(p);
+	kfree(msg->ante);
 	kfree(msg);
 }
 
@@ -69,8 +100,325 @@ bool post_tx_writable(const struct sock *sk)
 	return READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf);
 }
 
+/* Events */
+
+static void post_ev_queue(struct post_sock *ps, u64 id, u32 type, int err)
+{
+	struct post_ev *ev;
+
+	if (!(ps->ev_mask & BIT(type)))
+		return;
+	if (ps->ev_count >= POST_EVENTS_MAX)
+		goto drop;
+	ev = kmalloc(sizeof(*ev), GFP_KERNEL | __GFP_ACCOUNT | __GFP_NOWARN);
+	if (!ev)
+		goto drop;
+	ev->ev.id = id;
+	ev->ev.type = type;
+	ev->ev.error = err;
+	ev->ev.time_ns = ktime_get_ns();
+	list_add_tail(&ev->list, &ps->evq);
+	WRITE_ONCE(ps->ev_count, ps->ev_count + 1);
+	sk_error_report(&ps->sk);
+	return;
+drop:
+	ps->events_dropped++;
+}
+
+/* recvmsg(MSG_ERRQUEUE): as many events as the control buffer holds. */
+int post_ev_recv(struct post_sock *ps, struct msghdr *m)
+{
+	const size_t need = CMSG_LEN(sizeof(struct post_event));
+	struct post_ev *ev, *tmp;
+	int n = 0;
+
+	if (!ps->ev_count)
+		return -EAGAIN;
+	if (m->msg_controllen < need)
+		return -EINVAL;
+	list_for_each_entry_safe(ev, tmp, &ps->evq, list) {
+		if (m->msg_controllen < need)
+			break;
+		if (put_cmsg(m, SOL_POST, POST_CMSG_EVENT, sizeof(ev->ev),
+			     &ev->ev))
+			return n ? 0 : -EFAULT;
+		n++;
+		list_del(&ev->list);
+		kfree(ev);
+		WRITE_ONCE(ps->ev_count, ps->ev_count - 1);
+	}
+	return 0;
+}
+
+void post_ev_purge(struct post_sock *ps)
+{
+	struct post_ev *ev, *tmp;
+
+	list_for_each_entry_safe(ev, tmp, &ps->evq, list)
+		kfree(ev);
+	INIT_LIST_HEAD(&ps->evq);
+	WRITE_ONCE(ps->ev_count, 0);
+}
+
+/* Properties */
+
+int post_props_parse(struct post_sock *ps, struct msghdr *m,
+		     struct post_props *pp)
+{
+	unsigned long seen = 0;
+	struct cmsghdr *c;
+	size_t dlen;
+	u32 v;
+	int i;
+
+	memset(pp, 0, sizeof(*pp));
+	pp->niceness = ps->niceness;
+	if (!m->msg_controllen)
+		return 0;
+
+	for_each_cmsghdr(c, m) {
+		if (!CMSG_OK(m, c) || c->cmsg_level != SOL_POST ||
+		    c->cmsg_type < POST_CMSG_LIFETIME ||
+		    c->cmsg_type > POST_CMSG_IDEMPOTENT ||
+		    (seen & BIT(c->cmsg_type)))
+			return -EINVAL;
+		seen |= BIT(c->cmsg_type);
+		dlen = c->cmsg_len - CMSG_LEN(0);
+
+		if (c->cmsg_type == POST_CMSG_ANTECEDENTS) {
+			if (!dlen || dlen % sizeof(u64) ||
+			    dlen > sizeof(pp->ante))
+				return -EINVAL;
+			memcpy(pp->ante, CMSG_DATA(c), dlen);
+			pp->nr_ante = dlen / sizeof(u64);
+			for (i = 0; i < pp->nr_ante; i++)
+				if (!pp->ante[i] || pp->ante[i] >= ps->next_id)
+					return -EINVAL;
+			continue;
+		}
+
+		if (dlen != sizeof(v))
+			return -EINVAL;
+		memcpy(&v, CMSG_DATA(c), sizeof(v));
+		switch (c->cmsg_type) {
+		case POST_CMSG_LIFETIME:
+			if (!v)
+				return -EINVAL;
+			pp->deadline = ktime_get_ns() + (u64)v * NSEC_PER_MSEC;
+			break;
+		case POST_CMSG_NICENESS:
+			if (v > POST_NICE_MAX)
+				return -EINVAL;
+			pp->niceness = v;
+			break;
+		case POST_CMSG_IMMEDIATE:
+			if (v > 1)
+				return -EINVAL;
+			pp->immediate = v;
+			break;
+		default:	/* POST_CMSG_IDEMPOTENT */
+			if (v > 1)
+				return -EINVAL;
+			pp->flags = v ? POST_MFLAG_IDEMPOTENT : 0;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The pending tree: every sent message that has not ended, by id. */
+
+static struct post_msg *post_pending_find(struct post_sock *ps, u64 id)
+{
+	struct rb_node *n = ps->tx_pending.rb_node;
+
+	while (n) {
+		struct post_msg *msg = rb_entry(n, struct post_msg, node);
+
+		if (id < msg->id)
+			n = n->rb_left;
+		else if (id > msg->id)
+			n = n->rb_right;
+		else
+			return msg;
+	}
+	return NULL;
+}
+
+static void post_pending_insert(struct post_sock *ps, struct post_msg *msg)
+{
+	struct rb_node **link = &ps->tx_pending.rb_node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		if (msg->id < rb_entry(parent, struct post_msg, node)->id)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&msg->node, parent, link);
+	rb_insert_color(&msg->node, &ps->tx_pending);
+}
+
+static void post_failed_add(struct post_sock *ps, u64 id)
+{
+	ps->failed[ps->nr_failed++ % POST_FAILED_HISTORY] = id;
+}
+
+static bool post_ante_failed(struct post_sock *ps, const struct post_msg *msg)
+{
+	u32 n = min_t(u32, ps->nr_failed, POST_FAILED_HISTORY);
+	u32 i, j;
+
+	for (i = 0; i < msg->nr_ante; i++)
+		for (j = 0; j < n; j++)
+			if (ps->failed[j] == msg->ante[i])
+				return true;
+	return false;
+}
+
+/* Queue a control frame for @msg; drop it if it can no longer go out. */
+void post_ctl_queue(struct post_sock *ps, struct post_msg *msg, u8 type)
+{
+	msg->ctl = type;
+	if (ps->tsock && !ps->tx_shut &&
+	    READ_ONCE(ps->sk.sk_state) == TCP_ESTABLISHED) {
+		list_add_tail(&msg->list, &ps->ctlq);
+		return;
+	}
+	if (type == POST_FRAME_ABORT)
+		post_tx_uncharge(ps, msg->charge);
+	else
+		post_rx_uncharge(ps, msg->charge);
+	post_msg_free(msg);
+}
+
+void post_ctl_purge(struct post_sock *ps)
+{
+	struct post_msg *msg, *tmp;
+
+	list_for_each_entry_safe(msg, tmp, &ps->ctlq, list) {
+		list_del(&msg->list);
+		if (msg->ctl == POST_FRAME_ABORT)
+			post_tx_uncharge(ps, msg->charge);
+		else
+			post_rx_uncharge(ps, msg->charge);
+		post_msg_free(msg);
+	}
+}
+
+static void post_tx_drop_pieces(struct post_sock *ps, struct post_msg *msg)
+{
+	struct post_piece *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, &msg->pieces, list) {
+		list_del(&p->list);
+		msg->charge -= p->truesize;
+		post_tx_uncharge(ps, p->truesize);
+		post_piece_free(p);
+	}
+}
+
+/* Forget the frame built but not yet written at all: the next is picked. */
+static void post_tx_unbuild(struct post_sock *ps)
+{
+	if (ps->tx_hdr_len > POST_FRAME_HDR_LEN)	/* a START frame */
+		ps->tx_msg->started = false;
+	ps->tx_msg = NULL;
+	ps->tx_piece = NULL;
+}
+
+/*
+ * End message @msg (queued or sent) with terminal event @type. A queued
+ * message that was started is aborted on the wire; if its frame is half
+ * written, once that frame is out. The caller runs post_tx_cascade() for
+ * failures.
+ */
+static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
+			int err)
+{
+	rb_erase(&msg->node, &ps->tx_pending);
+	post_ev_queue(ps, msg->id, type, err);
+	switch (type) {
+	case POST_EV_ACKED:
+		ps->msgs_acked++;
+		break;
+	case POST_EV_EXPIRED:
+		ps->msgs_expired++;
+		post_failed_add(ps, msg->id);
+		break;
+	default:
+		ps->msgs_aborted++;
+		post_failed_add(ps, msg->id);
+		break;
+	}
+
+	if (msg->state == POST_TX_SENT) {
+		list_del(&msg->list);
+		ps->tx_nr_unacked--;
+		post_tx_uncharge(ps, msg->charge);
+		post_msg_free(msg);
+		return;
+	}
+
+	post_queue_del(&ps->txq, &msg->q);
+	msg->state = POST_TX_ENDED;
+	if (ps->tx_msg == msg) {
+		msg->doomed = true;	/* post_tx_frame_done() aborts it */
+	} else if (msg->started) {
+		post_tx_drop_pieces(ps, msg);
+		post_ctl_queue(ps, msg, POST_FRAME_ABORT);
+	} else {
+		post_tx_uncharge(ps, msg->charge);
+		post_msg_free(msg);
+	}
+}
+
+/*
+ * End a queued message, unless its last frame is already going into TCP:
+ * then it is as good as sent and the receiver judges its lifetime.
+ */
+static bool post_tx_end_queued(struct post_sock *ps, struct post_msg *msg,
+			       u32 type, int err)
+{
+	if (ps->tx_msg == msg) {
+		if (!ps->tx_off)
+			post_tx_unbuild(ps);
+		else if (!ps->tx_piece ||
+			 list_is_last(&ps->tx_piece->list, &msg->pieces))
+			return false;
+	}
+	post_tx_end(ps, msg, type, err);
+	return true;
+}
+
+/* Expire every queued successor of a message that expired or aborted. */
+static void post_tx_cascade(struct post_sock *ps)
+{
+	struct post_qent *e, *tmp;
+	struct post_msg *msg;
+	bool again;
+	int i;
+
+	do {
+		again = false;
+		for (i = 0; i < POST_NICE_LEVELS; i++) {
+			list_for_each_entry_safe(e, tmp, &ps->txq.nice[i],
+						 list) {
+				msg = container_of(e, struct post_msg, q);
+				if (!msg->nr_ante || !post_ante_failed(ps, msg))
+					continue;
+				if (post_tx_end_queued(ps, msg, POST_EV_EXPIRED,
+						       ECANCELED))
+					again = true;
+			}
+		}
+	} while (again);
+}
+
 /* Copy one message from userspace into pieces and queue it. */
-int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len)
+int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len,
+		  const struct post_props *pp)
 {
 	struct sock *sk = &ps->sk;
 	struct post_piece *p;
@@ -82,8 +430,19 @@ int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len)
 	if (!msg)
 		return -ENOBUFS;
 	INIT_LIST_HEAD(&msg->pieces);
+	INIT_LIST_HEAD(&msg->list);
 	msg->len = len;
 	msg->charge = sizeof(*msg);
+	if (pp->nr_ante) {
+		msg->ante = kmemdup(pp->ante, pp->nr_ante * sizeof(u64),
+				    sk->sk_allocation | __GFP_ACCOUNT);
+		if (!msg->ante) {
+			err = -ENOBUFS;
+			goto err_free;
+		}
+		msg->nr_ante = pp->nr_ante;
+		msg->charge += pp->nr_ante * sizeof(u64);
+	}
 
 	while (left) {
 		u32 n = min_t(size_t, left, ps->chunk_size);
@@ -104,9 +463,28 @@ int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len)
 	}
 
 	msg->id = ps->next_id++;
-	list_add_tail(&msg->list, &ps->txq);
+	msg->deadline = pp->deadline;
+	msg->niceness = pp->niceness;
+	msg->flags = pp->flags;
+	msg->immediate = pp->immediate;
+	msg->state = POST_TX_QUEUED;
+	msg->q.id = msg->id;
+	msg->q.niceness = msg->niceness;
+	msg->q.deadline = msg->deadline ? : POST_NO_DEADLINE;
+	post_queue_add(&ps->txq, &msg->q);
+	post_pending_insert(ps, msg);
 	ps->tx_queued += msg->charge;
 	sk_wmem_queued_add(sk, msg->charge);
+
+	if (msg->deadline) {
+		if (!ps->tx_next_deadline || msg->deadline < ps->tx_next_deadline)
+			ps->tx_next_deadline = msg->deadline;
+		post_sched_arm(ps);
+	}
+	if (msg->nr_ante && post_ante_failed(ps, msg)) {
+		post_tx_end_queued(ps, msg, POST_EV_EXPIRED, ECANCELED);
+		post_tx_cascade(ps);
+	}
 	return 0;
 
 err_free:
@@ -114,22 +492,61 @@ err_free:
 	return err;
 }
 
-/* Build the header of the next frame to send; false if nothing is queued. */
+/* A message may go once every antecedent was acknowledged. */
+static bool post_tx_eligible(struct post_qent *e, void *arg)
+{
+	struct post_msg *msg = container_of(e, struct post_msg, q);
+	struct post_sock *ps = arg;
+	int i;
+
+	for (i = 0; i < msg->nr_ante; i++)
+		if (post_pending_find(ps, msg->ante[i]))
+			return false;
+	return true;
+}
+
+static u32 post_lifetime_left_ms(u64 deadline, u64 now)
+{
+	if (deadline <= now)
+		return 1;
+	return min_t(u64, U32_MAX,
+		     div_u64(deadline - now + NSEC_PER_MSEC - 1, NSEC_PER_MSEC));
+}
+
+/* Build the header of the next frame to send; false if nothing may go. */
 static bool post_tx_next_frame(struct post_sock *ps)
 {
-	struct post_msg *msg;
+	struct post_msg_hdr mh = {};
 	struct post_piece *p;
+	struct post_msg *msg;
+	struct post_qent *e;
 
-	msg = list_first_entry_or_null(&ps->txq, struct post_msg, list);
-	if (!msg)
+	msg = list_first_entry_or_null(&ps->ctlq, struct post_msg, list);
+	if (msg) {
+		post_frame_encode(ps->tx_hdr, msg->ctl, 0, msg->id);
+		ps->tx_hdr_len = POST_FRAME_HDR_LEN;
+		ps->tx_msg = msg;
+		ps->tx_piece = NULL;
+		ps->tx_off = 0;
+		return true;
+	}
+
+	e = post_queue_pick(&ps->txq, post_tx_eligible, ps);
+	if (!e)
 		return false;
+	msg = container_of(e, struct post_msg, q);
 	p = list_first_entry_or_null(&msg->pieces, struct post_piece, list);
 
 	if (!msg->started) {
 		post_frame_encode(ps->tx_hdr, POST_FRAME_START,
 				  POST_MSG_HDR_LEN + (p ? p->len : 0), msg->id);
-		post_msg_hdr_encode(ps->tx_hdr + POST_FRAME_HDR_LEN, msg->len,
-				    msg->niceness);
+		mh.len = msg->len;
+		mh.niceness = msg->niceness;
+		mh.flags = msg->flags;
+		if (msg->deadline)
+			mh.lifetime_ms = post_lifetime_left_ms(msg->deadline,
+							       ktime_get_ns());
+		post_msg_hdr_encode(ps->tx_hdr + POST_FRAME_HDR_LEN, &mh);
 		ps->tx_hdr_len = POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN;
 		msg->started = true;
 	} else {
@@ -148,44 +565,62 @@ static void post_tx_frame_done(struct post_sock *ps)
 	struct post_msg *msg = ps->tx_msg;
 	struct post_piece *p = ps->tx_piece;
 
+	ps->tx_msg = NULL;
+	ps->tx_piece = NULL;
+	ps->tx_off = 0;
+
+	if (msg->ctl) {		/* on ctlq: ACK, EXPIRED or ABORT */
+		list_del(&msg->list);
+		if (msg->ctl == POST_FRAME_ABORT)
+			post_tx_uncharge(ps, msg->charge);
+		else
+			post_rx_uncharge(ps, msg->charge);
+		post_msg_free(msg);
+		return;
+	}
+
 	if (p) {
 		list_del(&p->list);
 		msg->charge -= p->truesize;
 		post_tx_uncharge(ps, p->truesize);
 		post_piece_free(p);
 	}
-	ps->tx_msg = NULL;
-	ps->tx_piece = NULL;
-	ps->tx_off = 0;
-
+	if (msg->doomed) {
+		msg->doomed = false;
+		post_tx_drop_pieces(ps, msg);
+		post_ctl_queue(ps, msg, POST_FRAME_ABORT);
+		return;
+	}
 	if (list_empty(&msg->pieces)) {
-		list_del(&msg->list);
-		post_tx_uncharge(ps, msg->charge);
-		kfree(msg);
+		post_queue_del(&ps->txq, &msg->q);
+		msg->state = POST_TX_SENT;
+		list_add_tail(&msg->list, &ps->tx_unacked);
+		ps->tx_nr_unacked++;
 		ps->msgs_sent++;
+		post_ev_queue(ps, msg->id, POST_EV_SENT, 0);
 	}
 }
 
 static int post_tx_send(struct post_sock *ps, struct kvec *iov, int n,
-			size_t len)
+			size_t len, int flags)
 {
-	struct msghdr m = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct msghdr m = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL | flags };
 	int ret = kernel_sendmsg(ps->tsock, &m, iov, n, len);
 
 	return ret == -EAGAIN ? 0 : ret;
 }
 
 /*
- * Push our preamble, then queued frames, into the transient until TCP
- * refuses more. Returns 0 or a transient error the caller fails the
- * carrier with.
+ * Push our preamble, then control frames and the scheduler's choice of
+ * data frames, into the transient until TCP refuses more. Returns 0 or a
+ * transient error the caller fails the carrier with.
  */
 int post_tx_push(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
 	bool freed = false;
 	struct kvec iov[2];
-	int ret;
+	int ret = 0;
 
 	if (!ps->tsock || !ps->tcp_up)
 		return 0;
@@ -196,16 +631,22 @@ int post_tx_push(struct post_sock *ps)
 		post_preamble_encode(pre);
 		iov[0].iov_base = pre + ps->tx_pre_off;
 		iov[0].iov_len = POST_PREAMBLE_LEN - ps->tx_pre_off;
-		ret = post_tx_send(ps, iov, 1, iov[0].iov_len);
+		ret = post_tx_send(ps, iov, 1, iov[0].iov_len, 0);
 		if (ret <= 0)
 			return ret;
 		ps->tx_pre_off += ret;
 	}
 
-	while (ps->tx_msg || post_tx_next_frame(ps)) {
+	post_sched_expire(ps);
+	/* nothing of it in TCP yet: pick again, something better may wait */
+	if (ps->tx_msg && !ps->tx_off)
+		post_tx_unbuild(ps);
+
+	while (!ps->tx_shut && (ps->tx_msg || post_tx_next_frame(ps))) {
+		struct post_msg *msg = ps->tx_msg;
 		u32 dlen = ps->tx_piece ? ps->tx_piece->len : 0;
 		u32 hlen = ps->tx_hdr_len;
-		int n = 0;
+		int n = 0, flags = 0;
 
 		if (ps->tx_off < hlen) {
 			iov[n].iov_base = ps->tx_hdr + ps->tx_off;
@@ -217,12 +658,14 @@ int post_tx_push(struct post_sock *ps)
 			iov[n].iov_base = ps->tx_piece->data + doff;
 			iov[n++].iov_len = dlen - doff;
 		}
-		ret = post_tx_send(ps, iov, n, hlen + dlen - ps->tx_off);
-		if (ret <= 0) {
-			if (ret < 0)
-				return ret;
-			break;
+		/* coalesce with what follows, unless it is urgent */
+		if (!msg->ctl && !msg->immediate) {
+			flags = MSG_MORE;
+			ps->tx_corked = true;
 		}
+		ret = post_tx_send(ps, iov, n, hlen + dlen - ps->tx_off, flags);
+		if (ret <= 0)
+			break;
 		ps->tx_off += ret;
 		if (ps->tx_off < hlen + dlen)
 			continue;
@@ -230,27 +673,211 @@ int post_tx_push(struct post_sock *ps)
 		freed = true;
 	}
 
+	if (ps->tx_corked) {	/* what MSG_MORE held back goes now */
+		ps->tx_corked = false;
+		tcp_sock_set_cork(ps->tsock->sk, false);
+	}
 	if (freed)
 		sk->sk_write_space(sk);
+	if (ret < 0)
+		return ret;
 
-	if (ps->tx_fin && !ps->tx_msg && list_empty(&ps->txq)) {
+	if (ps->tx_fin && !ps->tx_msg && !ps->txq.count &&
+	    list_empty(&ps->ctlq)) {
 		ps->tx_fin = false;
+		ps->tx_shut = true;
 		return kernel_sock_shutdown(ps->tsock, SHUT_WR);
 	}
 	return 0;
 }
 
-void post_tx_purge(struct post_sock *ps)
+/*
+ * POST_ABORT: give up on message @id. EINVAL if it was never sent,
+ * EALREADY if its last byte is (going) into TCP or it ended.
+ */
+int post_tx_abort(struct post_sock *ps, u64 id)
 {
-	struct post_msg *msg, *tmp;
+	struct post_msg *msg;
+	int err;
 
-	list_for_each_entry_safe(msg, tmp, &ps->txq, list) {
-		list_del(&msg->list);
-		post_tx_uncharge(ps, msg->charge);
-		post_msg_free(msg);
+	if (!id || id >= ps->next_id)
+		return -EINVAL;
+	msg = post_pending_find(ps, id);
+	if (!msg || msg->state != POST_TX_QUEUED ||
+	    !post_tx_end_queued(ps, msg, POST_EV_ABORTED, 0))
+		return -EALREADY;
+	post_tx_cascade(ps);
+	ps->sk.sk_write_space(&ps->sk);
+	err = post_tx_push(ps);
+	if (err)
+		post_sock_fail(&ps->sk, err);
+	return 0;
+}
+
+/*
+ * The peer's ACK or EXPIRED frame for message @id (inside read_sock: no
+ * sending here). EPROTO unless @id is a message we sent completely and
+ * heard nothing about yet.
+ */
+int post_tx_heard(struct post_sock *ps, u8 type, u64 id)
+{
+	struct post_msg *msg = post_pending_find(ps, id);
+
+	if (!msg || msg->state != POST_TX_SENT)
+		return -EPROTO;
+	if (type == POST_FRAME_ACK) {
+		post_tx_end(ps, msg, POST_EV_ACKED, 0);
+	} else {
+		post_tx_end(ps, msg, POST_EV_EXPIRED, 0);
+		post_tx_cascade(ps);
+	}
+	ps->sk.sk_write_space(&ps->sk);
+	return 0;
+}
+
+/* Lifetimes of queued messages: end what is due, note the next. */
+static void post_tx_expire(struct post_sock *ps, u64 now)
+{
+	struct post_qent *e, *tmp;
+	struct post_msg *msg;
+	bool ended = false;
+	u64 next = 0;
+	int i;
+
+	for (i = 0; i < POST_NICE_LEVELS; i++)
+		list_for_each_entry_safe(e, tmp, &ps->txq.nice[i], list) {
+			msg = container_of(e, struct post_msg, q);
+			if (!msg->deadline)
+				continue;
+			if (msg->deadline <= now) {
+				if (!post_tx_end_queued(ps, msg, POST_EV_EXPIRED, 0))
+					msg->deadline = 0;	/* out of our hands */
+				ended = true;
+				continue;
+			}
+			if (!next || msg->deadline < next)
+				next = msg->deadline;
+		}
+	ps->tx_next_deadline = next;
+	if (ended) {
+		post_tx_cascade(ps);
+		ps->sk.sk_write_space(&ps->sk);
+	}
+}
+
+static enum hrtimer_restart post_sched_timer(struct hrtimer *t)
+{
+	struct post_sock *ps = container_of(t, struct post_sock, sched_timer);
+
+	post_queue_io(ps);
+	return HRTIMER_NORESTART;
+}
+
+void post_sched_init(struct post_sock *ps)
+{
+	post_queue_init(&ps->txq);
+	INIT_LIST_HEAD(&ps->tx_unacked);
+	INIT_LIST_HEAD(&ps->ctlq);
+	INIT_LIST_HEAD(&ps->evq);
+	ps->tx_pending = RB_ROOT;
+	hrtimer_init(&ps->sched_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	ps->sched_timer.function = post_sched_timer;
+}
+
+/* Arm the timer for the earliest deadline of either direction. */
+void post_sched_arm(struct post_sock *ps)
+{
+	u64 next = ps->tx_next_deadline;
+
+	if (!next || (ps->rx_next_deadline && ps->rx_next_deadline < next))
+		next = ps->rx_next_deadline;
+	if (!next || (ps->timer_at && ps->timer_at <= next))
+		return;
+	ps->timer_at = next;
+	hrtimer_start(&ps->sched_timer, ns_to_ktime(next), HRTIMER_MODE_ABS);
+}
+
+/* End whatever lifetime is over, in both directions; re-arm the timer. */
+void post_sched_expire(struct post_sock *ps)
+{
+	u64 now = ktime_get_ns();
+
+	if (ps->timer_at && ps->timer_at <= now)
+		ps->timer_at = 0;
+	if (ps->tx_next_deadline && ps->tx_next_deadline <= now)
+		post_tx_expire(ps, now);
+	if (ps->rx_next_deadline && ps->rx_next_deadline <= now)
+		post_rx_expire(ps, now);
+	post_sched_arm(ps);
+}
+
+/* No timer may run after this; the carrier is going away. */
+void post_sched_stop(struct post_sock *ps)
+{
+	hrtimer_cancel(&ps->sched_timer);
+	ps->timer_at = 0;
+}
+
+/* Let TCP hold only @ps->notsent_lowat unsent bytes (message carriers). */
+void post_set_notsent_lowat(struct post_sock *ps, struct socket *tsock)
+{
+	struct sock *tsk = tsock->sk;
+
+	if (post_is_stream(&ps->sk))
+		return;
+	lock_sock(tsk);
+	WRITE_ONCE(tcp_sk(tsk)->notsent_lowat, ps->notsent_lowat);
+	tsk->sk_write_space(tsk);
+	release_sock(tsk);
+}
+
+/*
+ * Drop everything of the send side. With @err (negative), every message not
+ * yet ended is aborted with that error (the carrier failed); without, the
+ * carrier is going away and nobody hears.
+ */
+void post_tx_purge(struct post_sock *ps, int err)
+{
+	struct post_msg *msg, *mtmp;
+	struct post_qent *e, *tmp;
+	int i;
+
+	if (ps->tx_msg && ps->tx_msg->doomed) {	/* ended already */
+		post_tx_uncharge(ps, ps->tx_msg->charge);
+		post_msg_free(ps->tx_msg);
 	}
 	ps->tx_msg = NULL;
 	ps->tx_piece = NULL;
 	ps->tx_off = 0;
+
+	for (i = 0; i < POST_NICE_LEVELS; i++)
+		list_for_each_entry_safe(e, tmp, &ps->txq.nice[i], list) {
+			msg = container_of(e, struct post_msg, q);
+			post_queue_del(&ps->txq, e);
+			if (err) {
+				post_ev_queue(ps, msg->id, POST_EV_ABORTED, -err);
+				ps->msgs_aborted++;
+			}
+			post_tx_uncharge(ps, msg->charge);
+			post_msg_free(msg);
+		}
+	list_for_each_entry_safe(msg, mtmp, &ps->tx_unacked, list) {
+		list_del(&msg->list);
+		if (err) {
+			post_ev_queue(ps, msg->id, POST_EV_ABORTED, -err);
+			ps->msgs_aborted++;
+		}
+		post_tx_uncharge(ps, msg->charge);
+		post_msg_free(msg);
+	}
+	ps->tx_nr_unacked = 0;
+	ps->tx_pending = RB_ROOT;
+	post_ctl_purge(ps);
+	ps->tx_next_deadline = 0;
 	ps->tx_fin = false;
+}
+
+int post_events_check(u32 mask)
+{
+	return mask & ~POST_EV_ALL ? -EINVAL : 0;
 }

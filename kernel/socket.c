@@ -19,6 +19,7 @@
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <net/ipv6.h>
+#include <net/tcp.h>
 
 #include "compat.h"
 #include "post.h"
@@ -68,9 +69,13 @@ void post_sock_init(struct sock *sk, const struct post_sock *policy)
 		sk->sk_sndbuf = policy->sk.sk_sndbuf;
 		sk->sk_rcvbuf = policy->sk.sk_rcvbuf;
 	}
+	ps->notsent_lowat = policy ? policy->notsent_lowat :
+				     POST_NOTSENT_DEFAULT;
+	ps->niceness = policy ? policy->niceness : POST_NICE_DEFAULT;
+	ps->ev_mask = policy ? policy->ev_mask : 0;
 
 	ps->next_id = 1;
-	INIT_LIST_HEAD(&ps->txq);
+	post_sched_init(ps);
 	INIT_LIST_HEAD(&ps->rx_ready);
 	INIT_LIST_HEAD(&ps->rx_partial);
 	INIT_LIST_HEAD(&ps->children);
@@ -114,6 +119,7 @@ static void post_reset_handshake(struct post_sock *ps)
 	ps->rx_hdr_len = 0;
 	ps->rx_state = POST_RX_PREAMBLE;
 	ps->tcp_up = false;
+	ps->tx_shut = false;
 	WRITE_ONCE(ps->sk.sk_shutdown, 0);
 }
 
@@ -394,8 +400,7 @@ static __poll_t post_poll(struct file *file, struct socket *sock,
 		return list_empty_careful(&ps->accept_q) ? 0 :
 		       EPOLLIN | EPOLLRDNORM;
 
-	if (READ_ONCE(sk->sk_err) ||
-	    !skb_queue_empty_lockless(&sk->sk_error_queue))
+	if (READ_ONCE(sk->sk_err) || READ_ONCE(ps->ev_count))
 		mask |= EPOLLERR;
 	shutdown = READ_ONCE(sk->sk_shutdown);
 	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
@@ -458,13 +463,14 @@ static void post_tx_flush(struct post_sock *ps)
 	struct sock *tsk = ps->tsock->sk;
 	int room;
 
-	if (list_empty(&ps->txq))
+	if (!ps->txq.count && list_empty(&ps->ctlq))
 		return;
 	room = min_t(u64, INT_MAX / 2,
 		     (u64)READ_ONCE(tsk->sk_sndbuf) + 2 * ps->tx_queued);
 	lock_sock(tsk);
 	tsk->sk_userlocks |= SOCK_SNDBUF_LOCK;
 	WRITE_ONCE(tsk->sk_sndbuf, room);
+	WRITE_ONCE(tcp_sk(tsk)->notsent_lowat, 0);	/* the sysctl's */
 	release_sock(tsk);
 	post_tx_push(ps);
 }
@@ -491,6 +497,9 @@ static int post_release(struct socket *sock)
 		spin_unlock(&ps->accept_lock);
 	} else if (sk->sk_state == TCP_ESTABLISHED && !abort) {
 		post_tx_flush(ps);
+		/* the peer's ACKs must not meet a reset (drain.c) */
+		ps->drain = !post_is_stream(sk) && !ps->rx_nr_ready &&
+			    !(sk->sk_shutdown & RCV_SHUTDOWN);
 	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sk->sk_state = TCP_CLOSE;
@@ -520,6 +529,7 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
+	struct post_props props;
 	long timeo;
 	int err;
 
@@ -527,11 +537,11 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 		return post_stream_sendmsg(sk, m, len);
 	if (m->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	/* no control message is defined for sending yet */
-	if (CMSG_FIRSTHDR(m))
-		return -EINVAL;
 
 	lock_sock(sk);
+	err = post_props_parse(ps, m, &props);
+	if (err)
+		goto out;
 	if (len > ps->max_msg_size) {
 		err = -EMSGSIZE;
 		goto out;
@@ -569,7 +579,7 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 	if (err)
 		goto out;
 
-	err = post_tx_queue(ps, m, len);
+	err = post_tx_queue(ps, m, len, &props);
 	if (err)
 		goto out;
 	err = post_tx_push(ps);
@@ -595,12 +605,16 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
+	struct post_rcvinfo info;
 	long timeo;
 	int err;
-	u64 id;
 
-	if (flags & MSG_ERRQUEUE)
-		return sock_recv_errqueue(sk, m, len, SOL_POST, POST_CMSG_ID);
+	if (flags & MSG_ERRQUEUE) {
+		lock_sock(sk);
+		err = post_ev_recv(ps, m);
+		release_sock(sk);
+		return err;
+	}
 	if (post_is_stream(sk))
 		return post_stream_recvmsg(sk, m, len, flags);
 	if (flags & MSG_OOB)
@@ -611,6 +625,8 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 	add_wait_queue(sk_sleep(sk), &wait);
 	for (;;) {
 		err = 0;
+		if (ps->rx_nr_ready)
+			post_sched_expire(ps);	/* never deliver past a lifetime */
 		if (ps->rx_nr_ready)
 			break;
 		err = sock_error(sk);
@@ -636,15 +652,41 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 	if (err || !ps->rx_nr_ready)
 		goto out;
 
-	err = post_rx_copy(ps, m, len, flags, &id);
-	if (err >= 0 && m->msg_controllen)
-		put_cmsg(m, SOL_POST, POST_CMSG_ID, sizeof(id), &id);
+	err = post_rx_copy(ps, m, len, flags, &info);
+	if (err >= 0 && m->msg_controllen) {
+		put_cmsg(m, SOL_POST, POST_CMSG_ID, sizeof(info.id), &info.id);
+		put_cmsg(m, SOL_POST, POST_CMSG_RCVINFO, sizeof(info), &info);
+	}
 	if (ps->rx_stalled && !post_rx_throttled(ps)) {
 		ps->rx_stalled = false;	/* memory freed: read on */
 		post_queue_io(ps);
 	}
 out:
+	if (!list_empty(&ps->ctlq)) {	/* our ACK and EXPIRED frames */
+		int perr = post_tx_push(ps);
+
+		if (perr)
+			post_sock_fail(sk, perr);
+	}
 	release_sock(sk);
+	return err;
+}
+
+static int post_setsockopt_abort(struct post_sock *ps, sockptr_t optval,
+				 unsigned int optlen)
+{
+	u64 id;
+	int err;
+
+	if (optlen < sizeof(id))
+		return -EINVAL;
+	if (copy_from_sockptr(&id, optval, sizeof(id)))
+		return -EFAULT;
+	if (post_is_stream(&ps->sk))
+		return -EOPNOTSUPP;
+	lock_sock(&ps->sk);
+	err = post_tx_abort(ps, id);
+	release_sock(&ps->sk);
 	return err;
 }
 
@@ -660,6 +702,23 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 	switch (optname) {
 	case POST_CANDIDATES:
 		return post_cands_set(ps, optval, optlen);
+	case POST_ABORT:
+		return post_setsockopt_abort(ps, optval, optlen);
+	case POST_NOTSENT_LOWAT:
+		field = &ps->notsent_lowat;
+		min = POST_NOTSENT_MIN;
+		max = POST_NOTSENT_MAX;
+		break;
+	case POST_EVENTS:
+		field = &ps->ev_mask;
+		min = 0;
+		max = U32_MAX;
+		break;
+	case POST_NICENESS:
+		field = NULL;
+		min = 0;
+		max = POST_NICE_MAX;
+		break;
 	case POST_ATTEMPT_DELAY:
 		field = &ps->attempt_delay_ms;
 		max = U32_MAX;
@@ -692,6 +751,8 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 		return -EINVAL;
 	if (optname == POST_PREFER_FAMILY && val != AF_INET && val != AF_INET6)
 		return -EINVAL;
+	if (optname == POST_EVENTS && post_events_check(val))
+		return -EINVAL;
 	if (optname == POST_ATTEMPT_DELAY)	/* RFC 8305's bounds */
 		val = clamp(val, POST_ATTEMPT_DELAY_MIN,
 			    POST_ATTEMPT_DELAY_MAX);
@@ -699,8 +760,13 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 	lock_sock(sock->sk);
 	if (field)
 		*field = val;
+	else if (optname == POST_NICENESS)
+		ps->niceness = val;
 	else
 		ps->prefer_family = val;
+	if (optname == POST_NOTSENT_LOWAT && ps->tsock &&
+	    sock->sk->sk_state != TCP_LISTEN)
+		post_set_notsent_lowat(ps, ps->tsock);
 	release_sock(sock->sk);
 	return 0;
 }
@@ -748,6 +814,18 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		u.val = ps->prefer_family;
 		size = sizeof(u.val);
 		break;
+	case POST_NOTSENT_LOWAT:
+		u.val = ps->notsent_lowat;
+		size = sizeof(u.val);
+		break;
+	case POST_EVENTS:
+		u.val = ps->ev_mask;
+		size = sizeof(u.val);
+		break;
+	case POST_NICENESS:
+		u.val = ps->niceness;
+		size = sizeof(u.val);
+		break;
 	case POST_RACE:
 		post_race_info(ps, race);
 		src = race;
@@ -778,6 +856,13 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		info.rx_partials = ps->rx_nr_partial;
 		info.chunk_size = ps->chunk_size;
 		info.max_msg_size = ps->max_msg_size;
+		info.msgs_expired = ps->msgs_expired;
+		info.msgs_aborted = ps->msgs_aborted;
+		info.msgs_acked = ps->msgs_acked;
+		info.rx_expired = ps->rx_expired;
+		info.events_dropped = ps->events_dropped;
+		info.tx_unacked = ps->tx_nr_unacked;
+		info.events_queued = ps->ev_count;
 		src = &info;
 		size = sizeof(info);
 		break;

@@ -94,6 +94,8 @@ int post_transient_new(struct post_sock *ps, int family, struct socket **res)
 	tsk->sk_reuseport = sk->sk_reuseport;
 	tsk->sk_bound_dev_if = sk->sk_bound_dev_if;
 	tsk->sk_mark = sk->sk_mark;
+	if (!post_is_stream(sk))	/* the send order stays ours (sched.c) */
+		WRITE_ONCE(tcp_sk(tsk)->notsent_lowat, ps->notsent_lowat);
 	release_sock(tsk);
 
 	*res = tsock;
@@ -163,6 +165,8 @@ static void post_transient_close(struct post_sock *ps, bool abort)
 		return;
 	post_transient_detach(ps);
 	ps->tsock = NULL;
+	if (!abort && ps->drain && !post_drain_start(tsock))
+		return;
 	if (abort)
 		sock_no_linger(tsock->sk);
 	sock_release(tsock);
@@ -198,7 +202,7 @@ void post_sock_fail(struct sock *sk, int err)
 	sk->sk_state = TCP_CLOSE;
 	sk_stop_timer(sk, &sk->sk_timer);
 	post_race_stop(ps);
-	post_tx_purge(ps);
+	post_tx_purge(ps, err);
 	post_rx_drop_partials(ps);
 	post_transient_close(ps, true);
 	sk_error_report(sk);
@@ -302,6 +306,12 @@ static void post_carrier_work(struct post_sock *ps)
 		err = n;
 		goto fail;
 	}
+	/* what we read may have freed successors or queued ACKs */
+	err = post_tx_push(ps);
+	if (err) {
+		err = -READ_ONCE(tsk->sk_err) ? : err;
+		goto fail;
+	}
 
 	if (post_handshaking(sk)) {
 		if (ps->rx_state != POST_RX_PREAMBLE) {
@@ -366,6 +376,7 @@ static struct post_sock *post_child_new(struct post_sock *parent,
 	child = post_sk(sk);
 	child->tsock = tsock;
 	tcp_sock_set_nodelay(tsock->sk);
+	post_set_notsent_lowat(child, tsock);
 	sk->sk_state = TCP_SYN_RECV;
 	sock_hold(&parent->sk);
 	child->parent = parent;
@@ -443,12 +454,14 @@ void post_destroy(struct post_sock *ps, bool abort)
 	post_transient_detach(ps);
 	sk_stop_timer_sync(sk, &sk->sk_timer);
 	post_race_free(ps);	/* its timer queues io_work */
+	post_sched_stop(ps);	/* so does this one */
 	if (cancel_work_sync(&ps->io_work))
 		sock_put(sk);
 
 	post_transient_close(ps, abort);
-	post_tx_purge(ps);
+	post_tx_purge(ps, 0);
 	post_rx_purge(ps);
+	post_ev_purge(ps);
 	if (ps->parent) {
 		sock_put(&ps->parent->sk);
 		ps->parent = NULL;

@@ -273,8 +273,10 @@ static inline int raw_start(int fd, uint64_t id, uint64_t msg_len,
 {
 	uint8_t hdr[POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN];
 
+	struct post_msg_hdr mh = { .len = msg_len };
+
 	post_frame_encode(hdr, POST_FRAME_START, POST_MSG_HDR_LEN + len, id);
-	post_msg_hdr_encode(hdr + POST_FRAME_HDR_LEN, msg_len, 0);
+	post_msg_hdr_encode(hdr + POST_FRAME_HDR_LEN, &mh);
 	return raw_write_frame(fd, hdr, sizeof(hdr), data, len);
 }
 

@@ -8,11 +8,12 @@
 #                              needs (kselftest harness, checkpatch) into DIR
 set -eu
 
-# the first line is what make check needs; the second builds the debug
-# kernel of make check-debug; the third is for make lint; the fourth is a
-# baseline of make bench
+# the first lines are what make check needs (clang and its runtime for the
+# fuzzer); the next builds the debug kernel of make check-debug; then make
+# lint; then a baseline of make bench
 PACKAGES="linux-image-cloud-amd64 linux-headers-cloud-amd64 qemu-system-x86
 busybox-static iproute2 libmnl-dev cpio linux-source-6.12 xz-utils kmod gcc make
+clang libclang-rt-14-dev
 flex bison bc libelf-dev libssl-dev
 sparse
 curl"

@@ -58,20 +58,72 @@
  *   sendmsg() sends exactly one message (all of it, or fails): EMSGSIZE if it
  *   exceeds POST_MAX_MSG_SIZE, ENOTCONN before connect, EPIPE (and SIGPIPE
  *   unless MSG_NOSIGNAL) after shutdown(SHUT_WR) or reset, EAGAIN when
- *   non-blocking and the send queue is full (SO_SNDBUF), EINVAL for a control
- *   message this version does not know. A message is accepted while the
- *   queued bytes are below SO_SNDBUF, so one message may overshoot it.
- *   Messages get ids 1, 2, 3, ... in sendmsg() order on each carrier;
- *   getsockopt(POST_NEXT_ID) tells the id the next message will get.
+ *   non-blocking and the send queue is full (SO_SNDBUF). A message is
+ *   accepted while the queued bytes are below SO_SNDBUF, so one message may
+ *   overshoot it. Messages get ids 1, 2, 3, ... in sendmsg() order on each
+ *   carrier; getsockopt(POST_NEXT_ID) tells the id the next message will get.
+ *
+ *   Properties ride as SOL_POST control messages on sendmsg() (see
+ *   POST_CMSG_*): lifetime, niceness, antecedents, immediate, idempotent.
+ *   EINVAL, and nothing is sent, for a control message of another level, an
+ *   unknown type, a wrong length, a type given twice, a value out of range,
+ *   more than POST_MAX_ANTECEDENTS antecedents, or an antecedent id that was
+ *   never sent on this carrier (0 or >= POST_NEXT_ID).
+ *
+ * Scheduling
+ *   Among queued messages whose antecedents are satisfied, the lowest
+ *   niceness goes first; within one niceness the earliest deadline (now +
+ *   lifetime; none is latest), then the lowest id. The choice is made again
+ *   before every frame: messages are cut into frames of at most
+ *   POST_CHUNK_SIZE bytes, so a nice-0 message overtakes a nicer one in the
+ *   middle of its transfer. At most POST_NOTSENT_LOWAT bytes not yet sent
+ *   by TCP are handed to the transient ahead of time (plus the frame being
+ *   written), so the order stays ours.
+ *
+ *   Lifetime: a message still entirely queued when its lifetime ends is
+ *   dropped; one partly sent is aborted (an ABORT frame: the receiver drops
+ *   what it had). Both raise POST_EV_EXPIRED. The remaining lifetime
+ *   travels in the START frame; the receiver deducts half its TCP smoothed
+ *   RTT for transit, never delivers a message past the result (one whose
+ *   first byte was read is delivered), drops it and tells the sender, which
+ *   raises POST_EV_EXPIRED.
+ *
+ *   Antecedents: a message leaves only once every antecedent was
+ *   acknowledged by the peer's application, so it can never be delivered
+ *   first. When an antecedent expires or is aborted, its successors expire
+ *   (POST_EV_EXPIRED, error ECANCELED). An antecedent that already ended
+ *   counts as satisfied unless it is among the last POST_FAILED_HISTORY
+ *   messages of the carrier that expired or were aborted.
+ *
+ *   POST_ABORT (setsockopt, __u64 id) gives up on a message: one not sent
+ *   at all is dropped, one partly sent is aborted on the wire; either
+ *   raises POST_EV_ABORTED. EINVAL for an id never sent, EALREADY once its
+ *   last byte was handed to TCP or it ended.
+ *
+ * Events
+ *   With POST_EVENTS set to a mask of (1 << POST_EV_*), the carrier queues
+ *   events on its error queue: poll() reports EPOLLERR while any is queued
+ *   and recvmsg(MSG_ERRQUEUE) returns them, as many as fit, each a
+ *   SOL_POST/POST_CMSG_EVENT control message holding a struct post_event; it
+ *   returns 0 bytes, EAGAIN when no event is queued and EINVAL when the
+ *   control buffer cannot hold one. Every message sent on a carrier ends in
+ *   exactly one terminal event (acknowledged, expired or aborted); when the
+ *   carrier fails, every message not yet ended is aborted with the
+ *   carrier's error. At most POST_EVENTS_MAX events wait; beyond that they
+ *   are dropped and counted in post_info.events_dropped.
  *
  *   recvmsg() returns bytes of one message; MSG_EOR is set on the call that
  *   returns its last byte. A buffer smaller than the message gets the rest on
  *   the next calls (never truncated). A zero-length message returns 0 with
- *   MSG_EOR; end of stream returns 0 without MSG_EOR. Each call carries a
- *   SOL_POST/POST_CMSG_ID control message (__u64) when there is room.
- *   MSG_PEEK and MSG_DONTWAIT work; MSG_OOB gets EOPNOTSUPP.
+ *   MSG_EOR; end of stream returns 0 without MSG_EOR. Each call carries
+ *   SOL_POST control messages when there is room: POST_CMSG_ID (__u64) and
+ *   POST_CMSG_RCVINFO (struct post_rcvinfo: id, niceness, remaining
+ *   lifetime, flags). The receiver acknowledges a message to the sender when
+ *   its last byte was read. MSG_PEEK and MSG_DONTWAIT work; MSG_OOB gets
+ *   EOPNOTSUPP.
  *
- *   poll(): EPOLLIN only for a complete message, end of stream or error.
+ *   poll(): EPOLLIN only for a complete message, end of stream or error (a
+ *   message may expire between poll() and recvmsg()).
  */
 #ifndef _UAPI_LINUX_POST_H
 #define _UAPI_LINUX_POST_H
@@ -96,6 +148,10 @@
 #define POST_ATTEMPT_DELAY	7	/* ms; set values are clamped to 10..2000 */
 #define POST_PREFER_FAMILY	8	/* AF_INET6 or AF_INET (else EINVAL) */
 #define POST_RACE		9	/* struct post_race_info, read-only */
+#define POST_NOTSENT_LOWAT	10	/* bytes, POST_NOTSENT_MIN..MAX */
+#define POST_EVENTS		11	/* __u32 mask of 1 << POST_EV_* */
+#define POST_ABORT		12	/* __u64 message id, write-only */
+#define POST_NICENESS		13	/* default niceness, 0..POST_NICE_MAX */
 
 #define POST_MAX_MSG_DEFAULT	(16U << 20)
 #define POST_MAX_MSG_LIMIT	(256U << 20)
@@ -108,6 +164,14 @@
 #define POST_ATTEMPT_DELAY_MIN	10U	/* ms, RFC 8305 section 5 */
 #define POST_ATTEMPT_DELAY_MAX	2000U
 #define POST_ATTEMPT_DELAY_DEFAULT	250U
+#define POST_NOTSENT_MIN	1024U
+#define POST_NOTSENT_MAX	(4U << 20)
+#define POST_NOTSENT_DEFAULT	8192U
+#define POST_NICE_MAX		7U	/* niceness 0 (most urgent) .. 7 */
+#define POST_NICE_DEFAULT	3U
+#define POST_MAX_ANTECEDENTS	8U
+#define POST_FAILED_HISTORY	64U
+#define POST_EVENTS_MAX		4096U
 
 /*
  * Per network namespace defaults and the association cache, as sysctls in
@@ -120,8 +184,55 @@
  *                      (256, 0..65536)
  */
 
-/* SOL_POST control messages. */
+/*
+ * SOL_POST control messages. On sendmsg(), each at most once:
+ *   POST_CMSG_LIFETIME     __u32 ms, >= 1: useless after that
+ *   POST_CMSG_NICENESS     __u32 0..POST_NICE_MAX (default: POST_NICENESS)
+ *   POST_CMSG_ANTECEDENTS  __u64 ids[1..POST_MAX_ANTECEDENTS]
+ *   POST_CMSG_IMMEDIATE    __u32 0 or 1: push its frames out at once rather
+ *                          than coalescing them with what follows
+ *   POST_CMSG_IDEMPOTENT   __u32 0 or 1: safe to replay; the receiver sees it
+ *                          in post_rcvinfo.flags
+ * On recvmsg(): POST_CMSG_ID, POST_CMSG_RCVINFO; on MSG_ERRQUEUE:
+ * POST_CMSG_EVENT.
+ */
 #define POST_CMSG_ID		1	/* recvmsg: __u64 message id */
+#define POST_CMSG_LIFETIME	2
+#define POST_CMSG_NICENESS	3
+#define POST_CMSG_ANTECEDENTS	4
+#define POST_CMSG_IMMEDIATE	5
+#define POST_CMSG_IDEMPOTENT	6
+#define POST_CMSG_RCVINFO	7	/* struct post_rcvinfo */
+#define POST_CMSG_EVENT		8	/* struct post_event */
+
+/* post_rcvinfo.flags */
+#define POST_RCV_IDEMPOTENT	0x1
+#define POST_RCV_LIFETIME	0x2	/* lifetime_ms is meaningful */
+
+struct post_rcvinfo {
+	__u64	id;		/* the sender's message id */
+	__u32	lifetime_ms;	/* remaining, when POST_RCV_LIFETIME */
+	__u8	niceness;
+	__u8	flags;		/* POST_RCV_* */
+	__u16	pad;
+};
+
+/* struct post_event.type */
+enum {
+	POST_EV_SENT = 1,	/* last byte handed to the transient */
+	POST_EV_ACKED,		/* the peer's application read all of it */
+	POST_EV_EXPIRED,	/* lifetime over (.error ECANCELED: antecedent) */
+	POST_EV_ABORTED,	/* POST_ABORT, or the carrier failed (.error) */
+};
+
+#define POST_EV_TERMINAL(t)	((t) >= POST_EV_ACKED)
+
+struct post_event {
+	__u64	id;		/* message id */
+	__u32	type;		/* POST_EV_* */
+	__s32	error;		/* positive errno, or 0 */
+	__u64	time_ns;	/* CLOCK_MONOTONIC when it happened */
+};
 
 struct post_info {
 	__u64	next_id;	/* id of the next message sent */
@@ -133,6 +244,13 @@ struct post_info {
 	__u32	chunk_size;
 	__u32	max_msg_size;
 	__u32	pad;
+	__u64	msgs_expired;	/* sent side: ended by their lifetime */
+	__u64	msgs_aborted;	/* sent side: POST_ABORT or carrier failure */
+	__u64	msgs_acked;
+	__u64	rx_expired;	/* receive side: dropped past their lifetime */
+	__u64	events_dropped;	/* POST_EVENTS_MAX reached */
+	__u32	tx_unacked;	/* messages sent, not yet acknowledged */
+	__u32	events_queued;
 };
 
 /* struct post_race_attempt.state */

@@ -43,19 +43,31 @@ TEST(frame_header_bytes)
 
 TEST(msg_header_bytes)
 {
+	struct post_msg_hdr in = {
+		.len = 0x0102030405ULL, .niceness = 7,
+		.flags = POST_MFLAG_IDEMPOTENT, .lifetime_ms = 0x0a0b0c0d,
+	};
 	uint8_t mh[POST_MSG_HDR_LEN];
 	struct post_msg_hdr m;
 
-	post_msg_hdr_encode(mh, 0x0102030405ULL, 7);
-	ASSERT_EQ(0, memcmp(mh, "\0\0\0\x01\x02\x03\x04\x05\x07\0\0\0\0\0\0\0", 16));
+	post_msg_hdr_encode(mh, &in);
+	ASSERT_EQ(0, memcmp(mh, "\0\0\0\x01\x02\x03\x04\x05\x07\x01\0\0\x0a\x0b\x0c\x0d", 16));
 	ASSERT_EQ(0, post_msg_hdr_decode(mh, &m));
 	ASSERT_EQ(0x0102030405ULL, m.len);
 	ASSERT_EQ(7, m.niceness);
-	mh[8] = 8;
+	ASSERT_EQ(POST_MFLAG_IDEMPOTENT, m.flags);
+	ASSERT_EQ(0x0a0b0c0d, m.lifetime_ms);
+	mh[8] = 8;	/* niceness beyond 7 */
 	ASSERT_EQ(POST_WIRE_EPROTO, post_msg_hdr_decode(mh, &m));
 	mh[8] = 0;
-	mh[15] = 1;
+	mh[9] = 2;	/* unknown message flag */
 	ASSERT_EQ(POST_WIRE_EPROTO, post_msg_hdr_decode(mh, &m));
+	mh[9] = 0;
+	mh[11] = 1;	/* reserved */
+	ASSERT_EQ(POST_WIRE_EPROTO, post_msg_hdr_decode(mh, &m));
+	mh[11] = 0;
+	mh[15] = 0;	/* any lifetime is valid */
+	ASSERT_EQ(0, post_msg_hdr_decode(mh, &m));
 }
 
 TEST(frame_rejections)
@@ -83,7 +95,11 @@ TEST(frame_rejections)
 	ASSERT_EQ(POST_WIRE_EPROTO, post_frame_decode(hdr, &f));
 	post_frame_encode(hdr, 0, 0, 1);
 	ASSERT_EQ(POST_WIRE_EPROTO, post_frame_decode(hdr, &f));
-	post_frame_encode(hdr, 5, 0, 1);
+	post_frame_encode(hdr, POST_FRAME_EXPIRED, 0, 1);
+	ASSERT_EQ(0, post_frame_decode(hdr, &f));
+	post_frame_encode(hdr, POST_FRAME_EXPIRED, 1, 1);
+	ASSERT_EQ(POST_WIRE_EPROTO, post_frame_decode(hdr, &f));
+	post_frame_encode(hdr, 6, 0, 1);
 	ASSERT_EQ(POST_WIRE_EPROTO, post_frame_decode(hdr, &f));
 	post_frame_encode(hdr, POST_FRAME_ACK, 0, 1);
 	hdr[1] = 0x80;
@@ -108,7 +124,7 @@ TEST(random_headers_respect_limits)
 		if (post_frame_decode(hdr, &f))
 			continue;
 		accepted++;
-		ASSERT_TRUE(f.type >= POST_FRAME_START && f.type <= POST_FRAME_ACK);
+		ASSERT_TRUE(f.type >= POST_FRAME_START && f.type <= POST_FRAME_EXPIRED);
 		ASSERT_NE(0, f.id);
 		ASSERT_EQ(0, hdr[1]);
 		ASSERT_LE(f.len, POST_MSG_HDR_LEN + POST_WIRE_CHUNK_MAX);

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST orphan drain: the transient of a carrier closed gracefully.
+ *
+ * The peer acknowledges every message it reads with an ACK frame. If the
+ * carrier closed its TCP socket outright, TCP would answer those frames
+ * with a reset (data after close, RFC 1122), and the peer would lose the
+ * messages it had not read yet. So a carrier that closes with nothing
+ * unread shuts the transient's write side (FIN after everything queued)
+ * and leaves it here: incoming bytes are read and discarded until the peer
+ * closes too, an error, or POST_DRAIN_TIMEOUT; then it is released.
+ *
+ * Locking: drains are on post_drains under post_drain_lock (a spinlock,
+ * process context). Whoever takes a drain off that list (its work when it
+ * ends, or module exit) tears it down; exit waits for a running work with
+ * cancel_delayed_work_sync(). The TCP callbacks run in softirq under the
+ * transient's sk_callback_lock and only queue the work; sk_user_data is
+ * set and cleared under the write lock, as for carriers.
+ */
+#include <linux/tcp.h>
+#include <net/tcp.h>
+
+#include "post.h"
+
+#define POST_DRAIN_TIMEOUT	(60 * HZ)	/* tcp_fin_timeout's default */
+
+struct post_drain {
+	struct socket		*tsock;
+	struct delayed_work	work;
+	struct list_head	node;
+	unsigned long		deadline;
+	void			(*saved_data_ready)(struct sock *sk);
+	void			(*saved_state_change)(struct sock *sk);
+};
+
+static LIST_HEAD(post_drains);
+static DEFINE_SPINLOCK(post_drain_lock);
+
+static void post_drain_callback(struct sock *tsk)
+{
+	struct post_drain *d;
+
+	read_lock_bh(&tsk->sk_callback_lock);
+	d = __locked_read_sk_user_data_with_flags(tsk, 0);
+	if (d)
+		mod_delayed_work(post_wq, &d->work, 0);
+	read_unlock_bh(&tsk->sk_callback_lock);
+}
+
+static void post_drain_detach(struct post_drain *d)
+{
+	struct sock *tsk = d->tsock->sk;
+
+	write_lock_bh(&tsk->sk_callback_lock);
+	rcu_assign_sk_user_data(tsk, NULL);
+	WRITE_ONCE(tsk->sk_data_ready, d->saved_data_ready);
+	tsk->sk_state_change = d->saved_state_change;
+	write_unlock_bh(&tsk->sk_callback_lock);
+}
+
+static int post_drain_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			    unsigned int offset, size_t len)
+{
+	return len;
+}
+
+/* Discard what arrived; true once the peer is done or time is up. */
+static bool post_drain_read(struct post_drain *d)
+{
+	read_descriptor_t desc = { .count = 1 };
+	struct sock *tsk = d->tsock->sk;
+	bool done;
+
+	lock_sock(tsk);
+	d->tsock->ops->read_sock(tsk, &desc, post_drain_actor);
+	done = tsk->sk_err || (tsk->sk_shutdown & RCV_SHUTDOWN) ||
+	       tsk->sk_state == TCP_CLOSE || tcp_sk(tsk)->urg_data ||
+	       time_after_eq(jiffies, d->deadline);
+	release_sock(tsk);
+	return done;
+}
+
+static void post_drain_work(struct work_struct *work)
+{
+	struct post_drain *d = container_of(to_delayed_work(work),
+					    struct post_drain, work);
+	bool owner;
+
+	if (!post_drain_read(d)) {
+		queue_delayed_work(post_wq, &d->work, d->deadline - jiffies);
+		return;
+	}
+
+	spin_lock(&post_drain_lock);
+	owner = !list_empty(&d->node);
+	list_del_init(&d->node);
+	spin_unlock(&post_drain_lock);
+	if (!owner)		/* module exit tears it down */
+		return;
+
+	post_drain_detach(d);
+	cancel_delayed_work(&d->work);	/* a callback may have queued it */
+	sock_release(d->tsock);
+	kfree(d);
+}
+
+/*
+ * Take over @tsock (its carrier's callbacks already detached): shut its
+ * write side and drain it. On failure the caller releases it.
+ */
+int post_drain_start(struct socket *tsock)
+{
+	struct sock *tsk = tsock->sk;
+	struct post_drain *d;
+	int err;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	err = kernel_sock_shutdown(tsock, SHUT_WR);
+	if (err) {
+		kfree(d);
+		return err;
+	}
+	d->tsock = tsock;
+	d->deadline = jiffies + POST_DRAIN_TIMEOUT;
+	INIT_DELAYED_WORK(&d->work, post_drain_work);
+
+	spin_lock(&post_drain_lock);
+	list_add_tail(&d->node, &post_drains);
+	spin_unlock(&post_drain_lock);
+
+	write_lock_bh(&tsk->sk_callback_lock);
+	d->saved_data_ready = tsk->sk_data_ready;
+	d->saved_state_change = tsk->sk_state_change;
+	__rcu_assign_sk_user_data_with_flags(tsk, d, SK_USER_DATA_NOCOPY);
+	WRITE_ONCE(tsk->sk_data_ready, post_drain_callback);
+	tsk->sk_state_change = post_drain_callback;
+	write_unlock_bh(&tsk->sk_callback_lock);
+
+	queue_delayed_work(post_wq, &d->work, 0);
+	return 0;
+}
+
+/* Module exit: release every transient still draining. */
+void post_drain_exit(void)
+{
+	struct post_drain *d;
+
+	for (;;) {
+		spin_lock(&post_drain_lock);
+		d = list_first_entry_or_null(&post_drains, struct post_drain,
+					     node);
+		if (d)
+			list_del_init(&d->node);
+		spin_unlock(&post_drain_lock);
+		if (!d)
+			return;
+		post_drain_detach(d);
+		cancel_delayed_work_sync(&d->work);
+		sock_release(d->tsock);
+		kfree(d);
+	}
+}
