@@ -112,7 +112,11 @@ void post_assoc_order(struct net *net, struct post_race *race)
 	int i, n = 0, s;
 	u32 hash;
 
-	if (!READ_ONCE(pn->assoc_expiry_ms) || race->nr < 2)
+	if (!READ_ONCE(pn->assoc_expiry_ms) || !READ_ONCE(pn->assoc_max)) {
+		post_assoc_flush(pn);	/* the cache is off: forget it all */
+		return;
+	}
+	if (race->nr < 2)
 		return;
 	hash = post_assoc_key(race, key);
 
@@ -164,10 +168,14 @@ void post_assoc_learn(struct net *net, struct post_race *race)
 	u32 hash, srtt = 0;
 	int i, s;
 
-	/* one candidate has no order to remember */
-	if (!expiry || !max || race->bound || race->nr < 2)
+	if (!expiry || !max) {
+		post_assoc_flush(pn);
 		return;
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	}
+	/* one candidate has no order to remember */
+	if (race->bound || race->nr < 2)
+		return;
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
 	if (!fresh)
 		return;
 	fresh->nr = race->nr;
@@ -183,13 +191,6 @@ void post_assoc_learn(struct net *net, struct post_race *race)
 	spin_lock(&pn->assoc_lock);
 	e = post_assoc_find(pn, hash, fresh->key, fresh->nr, &dead);
 	if (!e) {
-		while (pn->assoc_count >= max) {
-			struct post_assoc *old;
-
-			old = list_first_entry(&pn->assoc_lru,
-					       struct post_assoc, lru);
-			post_assoc_unlink(pn, old, &dead);
-		}
 		e = fresh;
 		fresh = NULL;
 		hlist_add_head(&e->node,
@@ -199,6 +200,11 @@ void post_assoc_learn(struct net *net, struct post_race *race)
 	} else {
 		list_move_tail(&e->lru, &pn->assoc_lru);
 	}
+	/* evict the least recently used (assoc_max may have been lowered) */
+	while (pn->assoc_count > max)
+		post_assoc_unlink(pn, list_first_entry(&pn->assoc_lru,
+						       struct post_assoc, lru),
+				  &dead);
 
 	for (i = 0; i < race->next; i++) {
 		const struct post_attempt *a = &race->att[i];

@@ -208,6 +208,10 @@ struct post_sock {
 	u32			rx_nr_ready;	/* READ_ONCE from poll */
 	u32			rx_nr_partial;
 	bool			rx_stalled;	/* stopped reading TCP: memory */
+	bool			rx_backlog;	/* reading what waited meanwhile */
+	u32			rx_backlog_seq;	/* ... TCP's rcv_nxt at resume */
+	u32			rx_seq;		/* TCP seq of the header parsed */
+	u64			rx_stall_ns;	/* when the stall began */
 	u32			rx_partial_charge;	/* reassembly memory */
 	u64			msgs_received;
 
@@ -334,6 +338,8 @@ int post_events_check(u32 mask);
 /* rx.c */
 int post_rx_pull(struct post_sock *ps);
 bool post_rx_throttled(struct post_sock *ps);
+void post_rx_stall(struct post_sock *ps);
+void post_rx_resume(struct post_sock *ps);
 int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 		 int flags, struct post_rcvinfo *info);
 void post_rx_expire(struct post_sock *ps, u64 now);

@@ -351,6 +351,7 @@ int post_race_start(struct post_sock *ps, const struct post_cand *cands,
 		if (i == race->nr) {
 			race->nr = 0;
 			race->done = true;
+			race->end_ns = race->start_ns;
 			race->err = -EAFNOSUPPORT;
 			return -EAFNOSUPPORT;
 		}

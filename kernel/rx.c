@@ -29,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/tcp.h>
 #include <linux/uio.h>
+#include <net/tcp.h>
 
 #include "post.h"
 
@@ -70,6 +71,40 @@ bool post_rx_throttled(struct post_sock *ps)
 
 	return (ps->rx_nr_ready || !list_empty(&ps->ctlq)) &&
 	       sk_rmem_alloc_get(sk) >= READ_ONCE(sk->sk_rcvbuf);
+}
+
+/*
+ * Stop reading TCP. What TCP queues meanwhile is counted as arrived when the
+ * stall began, so a lifetime never runs longer for waiting in TCP.
+ */
+void post_rx_stall(struct post_sock *ps)
+{
+	ps->rx_stalled = true;
+	if (!ps->rx_stall_ns)
+		ps->rx_stall_ns = ktime_get_ns();
+}
+
+/* Read again: everything TCP holds now waited since the stall began. */
+void post_rx_resume(struct post_sock *ps)
+{
+	ps->rx_stalled = false;
+	if (ps->tsock) {
+		ps->rx_backlog_seq = READ_ONCE(tcp_sk(ps->tsock->sk)->rcv_nxt);
+		ps->rx_backlog = true;
+	}
+	post_queue_io(ps);
+}
+
+/* When the frame just parsed arrived, as far as lifetimes go. */
+static u64 post_rx_arrival(struct post_sock *ps, u64 now)
+{
+	if (ps->rx_backlog) {
+		if (before(ps->rx_seq, ps->rx_backlog_seq))
+			return ps->rx_stall_ns;
+		ps->rx_backlog = false;
+	}
+	ps->rx_stall_ns = 0;
+	return now;
 }
 
 /* Drop @msg unread, its lifetime over, and tell the sender. */
@@ -211,8 +246,12 @@ static int post_rx_start(struct post_sock *ps)
 			      NSEC_PER_USEC;
 		u64 life = (u64)mh.lifetime_ms * NSEC_PER_MSEC;
 		u64 now = ktime_get_ns();
+		u64 arrival = post_rx_arrival(ps, now);
 
-		msg->deadline = life > transit ? now + life - transit : now;
+		msg->deadline = life > transit ? arrival + life - transit :
+						 arrival;
+		if (!msg->deadline)
+			msg->deadline = 1;
 	}
 	list_add_tail(&msg->list, &ps->rx_partial);
 	ps->rx_nr_partial++;
@@ -259,7 +298,7 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			break;
 		case POST_RX_HDR:
 			if (!ps->rx_hdr_len && post_rx_throttled(ps)) {
-				ps->rx_stalled = true;
+				post_rx_stall(ps);
 				desc->count = 0;
 				continue;
 			}
@@ -301,6 +340,7 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			ps->rx_hdr_len += n;
 			if (ps->rx_hdr_len < POST_FRAME_HDR_LEN)
 				break;
+			ps->rx_seq = TCP_SKB_CB(skb)->seq + offset + used;
 			ps->rx_hdr_len = 0;
 			err = ps->rx_state == POST_RX_HDR ? post_rx_frame(ps) :
 							    post_rx_start(ps);
@@ -336,7 +376,7 @@ int post_rx_pull(struct post_sock *ps)
 	if (!ps->tsock)
 		return 0;
 	if (post_rx_throttled(ps)) {
-		ps->rx_stalled = true;
+		post_rx_stall(ps);
 		return 0;
 	}
 
@@ -448,4 +488,7 @@ void post_rx_purge(struct post_sock *ps)
 		post_rx_drop(ps, msg);
 	WRITE_ONCE(ps->rx_nr_ready, 0);
 	ps->rx_next_deadline = 0;
+	ps->rx_stalled = false;
+	ps->rx_backlog = false;
+	ps->rx_stall_ns = 0;
 }

@@ -513,6 +513,14 @@ static u32 post_lifetime_left_ms(u64 deadline, u64 now)
 		     div_u64(deadline - now + NSEC_PER_MSEC - 1, NSEC_PER_MSEC));
 }
 
+/* Bytes TCP holds that it has not sent yet. */
+static u32 post_tcp_notsent(struct post_sock *ps)
+{
+	const struct tcp_sock *tp = tcp_sk(ps->tsock->sk);
+
+	return READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_nxt);
+}
+
 /* Build the header of the next frame to send; false if nothing may go. */
 static bool post_tx_next_frame(struct post_sock *ps)
 {
@@ -536,6 +544,17 @@ static bool post_tx_next_frame(struct post_sock *ps)
 		return false;
 	msg = container_of(e, struct post_msg, q);
 	p = list_first_entry_or_null(&msg->pieces, struct post_piece, list);
+
+	/*
+	 * The lifetime in a START frame is what is left when it is built, so
+	 * it must not wait in TCP: it is built once TCP has sent all it
+	 * holds. Until then nothing else goes either (it is the best choice);
+	 * TCP's write_space on the next ACKs brings us back.
+	 */
+	if (!msg->started && msg->deadline && post_tcp_notsent(ps)) {
+		set_bit(SOCK_NOSPACE, &ps->tsock->flags);
+		return false;
+	}
 
 	if (!msg->started) {
 		post_frame_encode(ps->tx_hdr, POST_FRAME_START,
@@ -681,6 +700,9 @@ int post_tx_push(struct post_sock *ps)
 		sk->sk_write_space(sk);
 	if (ret < 0)
 		return ret;
+	/* our ACK/EXPIRED frames left: reading may resume (rx.c) */
+	if (ps->rx_stalled && !post_rx_throttled(ps))
+		post_rx_resume(ps);
 
 	if (ps->tx_fin && !ps->tx_msg && !ps->txq.count &&
 	    list_empty(&ps->ctlq)) {

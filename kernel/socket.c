@@ -393,7 +393,8 @@ static __poll_t post_poll(struct file *file, struct socket *sock,
 	int state;
 
 	sock_poll_wait(file, sock, wait);
-	state = READ_ONCE(sk->sk_state);
+	/* pairs with post_established(): a stream's tsock is set by then */
+	state = smp_load_acquire(&sk->sk_state);
 	if (state == TCP_ESTABLISHED && post_is_stream(sk))
 		return post_stream_poll(sk);
 	if (state == TCP_LISTEN)
@@ -657,10 +658,8 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 		put_cmsg(m, SOL_POST, POST_CMSG_ID, sizeof(info.id), &info.id);
 		put_cmsg(m, SOL_POST, POST_CMSG_RCVINFO, sizeof(info), &info);
 	}
-	if (ps->rx_stalled && !post_rx_throttled(ps)) {
-		ps->rx_stalled = false;	/* memory freed: read on */
-		post_queue_io(ps);
-	}
+	if (ps->rx_stalled && !post_rx_throttled(ps))
+		post_rx_resume(ps);	/* memory freed: read on */
 out:
 	if (!list_empty(&ps->ctlq)) {	/* our ACK and EXPIRED frames */
 		int perr = post_tx_push(ps);
@@ -719,8 +718,9 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 		min = 0;
 		max = POST_NICE_MAX;
 		break;
-	case POST_ATTEMPT_DELAY:
+	case POST_ATTEMPT_DELAY:	/* any value: clamped below */
 		field = &ps->attempt_delay_ms;
+		min = 0;
 		max = U32_MAX;
 		break;
 	case POST_PREFER_FAMILY:

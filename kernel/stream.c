@@ -67,7 +67,12 @@ static void post_stream_state_change(struct sock *tsk)
 	read_lock_bh(&tsk->sk_callback_lock);
 	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
 	if (ps) {
+		int err = READ_ONCE(tsk->sk_err);
+
 		ps->saved_state_change(tsk);
+		/* SO_ERROR on the carrier tells what EPOLLERR means */
+		if (err)
+			WRITE_ONCE(ps->sk.sk_err, err);
 		post_stream_wake(&ps->sk, EPOLLIN | EPOLLOUT | EPOLLERR |
 				 EPOLLHUP | EPOLLRDHUP);
 	}
@@ -88,9 +93,10 @@ void post_stream_attach(struct post_sock *ps)
 
 __poll_t post_stream_poll(struct sock *sk)
 {
-	struct socket *tsock = post_sk(sk)->tsock;
+	struct socket *tsock = READ_ONCE(post_sk(sk)->tsock);
 
-	return tsock->ops->poll(NULL, tsock, NULL);
+	/* set before sk_state went ESTABLISHED (release/acquire) */
+	return tsock ? tsock->ops->poll(NULL, tsock, NULL) : EPOLLERR;
 }
 
 /*

@@ -232,7 +232,8 @@ void post_established(struct post_sock *ps)
 	struct sock *sk = &ps->sk;
 
 	sk_stop_timer(sk, &sk->sk_timer);
-	sk->sk_state = TCP_ESTABLISHED;
+	/* poll() reads ps->tsock once it sees ESTABLISHED (stream.c) */
+	smp_store_release(&sk->sk_state, TCP_ESTABLISHED);
 	if (ps->parent)
 		post_child_ready(ps);
 	else

@@ -306,4 +306,69 @@ TEST_F(raw, urgent_data_is_eproto)
 	ASSERT_EQ(EPROTO, recv_errno(self->pfd));
 }
 
+TEST_F(raw, ack_and_expired_need_a_sent_message)
+{
+	uint8_t hdr[POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN + 1];
+	uint32_t mask = 1 << POST_EV_ACKED;
+	char cbuf[CMSG_SPACE(sizeof(struct post_event))];
+	struct msghdr m = { .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct pollfd pfd = { .fd = self->pfd, .events = 0 };
+	struct post_event ev;
+
+	ASSERT_EQ(0, setsockopt(self->pfd, SOL_POST, POST_EVENTS, &mask,
+				sizeof(mask)));
+	/* message 1 reaches the raw peer, which acknowledges it */
+	ASSERT_EQ(1, send(self->pfd, "x", 1, 0));
+	ASSERT_EQ(0, read_all(self->tfd, hdr, sizeof(hdr)));
+	ASSERT_EQ(0, raw_frame(self->tfd, POST_FRAME_ACK, 1, NULL, 0));
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_TRUE(pfd.revents & POLLERR);
+	ASSERT_EQ(0, recvmsg(self->pfd, &m, MSG_ERRQUEUE));
+	memcpy(&ev, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(ev));
+	ASSERT_EQ(1, ev.id);
+	ASSERT_EQ(POST_EV_ACKED, ev.type);
+	/* a second ACK for it is a protocol error */
+	ASSERT_EQ(0, raw_frame(self->tfd, POST_FRAME_ACK, 1, NULL, 0));
+	ASSERT_EQ(EPROTO, recv_errno(self->pfd));
+}
+
+TEST_F(raw, ack_for_unsent_id_is_eproto)
+{
+	ASSERT_EQ(0, raw_frame(self->tfd, POST_FRAME_ACK, 7, NULL, 0));
+	ASSERT_EQ(EPROTO, recv_errno(self->pfd));
+}
+
+TEST_F(raw, expired_for_unsent_id_is_eproto)
+{
+	ASSERT_EQ(0, raw_frame(self->tfd, POST_FRAME_EXPIRED, 1, NULL, 0));
+	ASSERT_EQ(EPROTO, recv_errno(self->pfd));
+}
+
+TEST_F(raw, unknown_message_flag_is_eproto)
+{
+	uint8_t hdr[POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN];
+	struct post_msg_hdr mh = { .len = 0, .flags = 0x80 };
+
+	post_frame_encode(hdr, POST_FRAME_START, POST_MSG_HDR_LEN, 1);
+	post_msg_hdr_encode(hdr + POST_FRAME_HDR_LEN, &mh);
+	ASSERT_EQ(0, write_all(self->tfd, hdr, sizeof(hdr)));
+	ASSERT_EQ(EPROTO, recv_errno(self->pfd));
+}
+
+/* The carrier acknowledges what its application read, with ACK frames. */
+TEST_F(raw, carrier_acks_what_was_read)
+{
+	uint8_t hdr[POST_FRAME_HDR_LEN];
+	struct post_frame f;
+	char buf[8];
+
+	ASSERT_EQ(0, raw_start(self->tfd, 5, 3, "abc", 3));
+	ASSERT_EQ(3, recv(self->pfd, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, read_all(self->tfd, hdr, sizeof(hdr)));
+	ASSERT_EQ(0, post_frame_decode(hdr, &f));
+	ASSERT_EQ(POST_FRAME_ACK, f.type);
+	ASSERT_EQ(5, f.id);
+}
+
 TEST_HARNESS_MAIN

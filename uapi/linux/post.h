@@ -41,8 +41,9 @@
  *
  *   Errors (blocking return, or SO_ERROR after a non-blocking connect
  *   reported POLLOUT/POLLERR). When every attempt fails, the most telling
- *   error of all of them: ECONNREFUSED, then EHOSTUNREACH, ENETUNREACH,
- *   EACCES, EPERM, then any other, then ETIMEDOUT.
+ *   error of all of them: ECONNREFUSED, then any of EHOSTUNREACH,
+ *   ENETUNREACH, EACCES, EPERM (one rank: the first in race order), then
+ *   any other, then ETIMEDOUT.
  *     ECONNREFUSED, ENETUNREACH, ...  as TCP
  *     ETIMEDOUT        nothing answered within POST_HANDSHAKE_TIMEOUT
  *     EPROTO           the peer sent something that is not an AF_POST preamble
@@ -276,8 +277,9 @@ struct post_race_attempt {
 };
 
 /*
- * getsockopt(POST_RACE): the last race of this carrier, all zero before
- * the first. Attempts are in race order; a shorter buffer gets a prefix.
+ * getsockopt(POST_RACE): the last race of this carrier; before the first,
+ * all zero but winner (-1). Attempts are in race order; a shorter buffer
+ * gets a prefix.
  */
 struct post_race_info {
 	__u32	nr_attempts;
