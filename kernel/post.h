@@ -180,6 +180,7 @@ struct post_sock {
 	u64			msgs_aborted;
 	u64			rx_expired;
 	u32			tx_queued;
+	u32			tx_nice_queued[POST_NICE_LEVELS];
 	struct post_msg		*tx_msg;	/* frame in progress: message */
 	struct post_piece	*tx_piece;	/* ... its data, or NULL */
 	u32			tx_off;		/* ... bytes of it sent */
@@ -317,11 +318,14 @@ struct post_props {
 
 int post_props_parse(struct post_sock *ps, struct msghdr *m,
 		     struct post_props *props);
-int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len,
-		  const struct post_props *props);
+struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
+			       size_t len, const struct post_props *pp);
+void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
+		   const struct post_props *pp);
 int post_tx_push(struct post_sock *ps);
 void post_tx_purge(struct post_sock *ps, int err);
 bool post_tx_writable(const struct sock *sk);
+bool post_tx_room(const struct post_sock *ps, u8 nice);
 int post_tx_abort(struct post_sock *ps, u64 id);
 int post_tx_heard(struct post_sock *ps, u8 type, u64 id);
 void post_sched_init(struct post_sock *ps);

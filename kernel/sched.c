@@ -89,15 +89,47 @@ void post_msg_free(struct post_msg *msg)
 	kfree(msg);
 }
 
-static void post_tx_uncharge(struct post_sock *ps, u32 bytes)
+/*
+ * Send memory is charged to sk_wmem_queued and, per niceness, to
+ * tx_nice_queued[]: a message is admitted while what its niceness and the
+ * more urgent ones hold is below SO_SNDBUF, so a large nice message never
+ * keeps an urgent one out.
+ */
+static void post_tx_charge(struct post_sock *ps, const struct post_msg *msg,
+			   u32 bytes)
+{
+	ps->tx_queued += bytes;
+	WRITE_ONCE(ps->tx_nice_queued[msg->niceness],
+		   ps->tx_nice_queued[msg->niceness] + bytes);
+	sk_wmem_queued_add(&ps->sk, bytes);
+}
+
+static void post_tx_uncharge(struct post_sock *ps, const struct post_msg *msg,
+			     u32 bytes)
 {
 	ps->tx_queued -= bytes;
+	WRITE_ONCE(ps->tx_nice_queued[msg->niceness],
+		   ps->tx_nice_queued[msg->niceness] - bytes);
 	sk_wmem_queued_add(&ps->sk, -(int)bytes);
 }
 
+/* May a message of niceness @nice be queued now? Lockless (poll). */
+bool post_tx_room(const struct post_sock *ps, u8 nice)
+{
+	u64 held = 0;
+	int i;
+
+	for (i = 0; i <= nice; i++)
+		held += READ_ONCE(ps->tx_nice_queued[i]);
+	return held < READ_ONCE(ps->sk.sk_sndbuf);
+}
+
+/* Writable, for the socket's default niceness (what poll() reports). */
 bool post_tx_writable(const struct sock *sk)
 {
-	return READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf);
+	const struct post_sock *ps = post_sk(sk);
+
+	return post_tx_room(ps, READ_ONCE(ps->niceness));
 }
 
 /* Events */
@@ -287,7 +319,7 @@ void post_ctl_queue(struct post_sock *ps, struct post_msg *msg, u8 type)
 		return;
 	}
 	if (type == POST_FRAME_ABORT)
-		post_tx_uncharge(ps, msg->charge);
+		post_tx_uncharge(ps, msg, msg->charge);
 	else
 		post_rx_uncharge(ps, msg->charge);
 	post_msg_free(msg);
@@ -300,7 +332,7 @@ void post_ctl_purge(struct post_sock *ps)
 	list_for_each_entry_safe(msg, tmp, &ps->ctlq, list) {
 		list_del(&msg->list);
 		if (msg->ctl == POST_FRAME_ABORT)
-			post_tx_uncharge(ps, msg->charge);
+			post_tx_uncharge(ps, msg, msg->charge);
 		else
 			post_rx_uncharge(ps, msg->charge);
 		post_msg_free(msg);
@@ -314,7 +346,7 @@ static void post_tx_drop_pieces(struct post_sock *ps, struct post_msg *msg)
 	list_for_each_entry_safe(p, tmp, &msg->pieces, list) {
 		list_del(&p->list);
 		msg->charge -= p->truesize;
-		post_tx_uncharge(ps, p->truesize);
+		post_tx_uncharge(ps, msg, p->truesize);
 		post_piece_free(p);
 	}
 }
@@ -356,7 +388,7 @@ static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
 	if (msg->state == POST_TX_SENT) {
 		list_del(&msg->list);
 		ps->tx_nr_unacked--;
-		post_tx_uncharge(ps, msg->charge);
+		post_tx_uncharge(ps, msg, msg->charge);
 		post_msg_free(msg);
 		return;
 	}
@@ -369,7 +401,7 @@ static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
 		post_tx_drop_pieces(ps, msg);
 		post_ctl_queue(ps, msg, POST_FRAME_ABORT);
 	} else {
-		post_tx_uncharge(ps, msg->charge);
+		post_tx_uncharge(ps, msg, msg->charge);
 		post_msg_free(msg);
 	}
 }
@@ -416,10 +448,15 @@ static void post_tx_cascade(struct post_sock *ps)
 	} while (again);
 }
 
-/* Copy one message from userspace into pieces and queue it. */
-int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len,
-		  const struct post_props *pp)
+/*
+ * Copy one message from userspace into pieces. Needs no lock: large
+ * messages are copied without lock_sock(carrier), so that io_work and
+ * other senders go on meanwhile.
+ */
+struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
+			       size_t len, const struct post_props *pp)
 {
+	u32 chunk = READ_ONCE(ps->chunk_size);
 	struct sock *sk = &ps->sk;
 	struct post_piece *p;
 	struct post_msg *msg;
@@ -428,7 +465,7 @@ int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len,
 
 	msg = kzalloc(sizeof(*msg), sk->sk_allocation | __GFP_ACCOUNT);
 	if (!msg)
-		return -ENOBUFS;
+		return ERR_PTR(-ENOBUFS);
 	INIT_LIST_HEAD(&msg->pieces);
 	INIT_LIST_HEAD(&msg->list);
 	msg->len = len;
@@ -445,7 +482,7 @@ int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len,
 	}
 
 	while (left) {
-		u32 n = min_t(size_t, left, ps->chunk_size);
+		u32 n = min_t(size_t, left, chunk);
 
 		/* charged to the sender's memory cgroup */
 		p = post_piece_alloc(n, sk->sk_allocation | __GFP_ACCOUNT);
@@ -461,7 +498,17 @@ int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len,
 		msg->charge += p->truesize;
 		left -= n;
 	}
+	return msg;
 
+err_free:
+	post_msg_free(msg);
+	return ERR_PTR(err);
+}
+
+/* Give @msg its id and queue it. Under lock_sock(carrier). */
+void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
+		   const struct post_props *pp)
+{
 	msg->id = ps->next_id++;
 	msg->deadline = pp->deadline;
 	msg->niceness = pp->niceness;
@@ -473,8 +520,7 @@ int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len,
 	msg->q.deadline = msg->deadline ? : POST_NO_DEADLINE;
 	post_queue_add(&ps->txq, &msg->q);
 	post_pending_insert(ps, msg);
-	ps->tx_queued += msg->charge;
-	sk_wmem_queued_add(sk, msg->charge);
+	post_tx_charge(ps, msg, msg->charge);
 
 	if (msg->deadline) {
 		if (!ps->tx_next_deadline || msg->deadline < ps->tx_next_deadline)
@@ -485,11 +531,6 @@ int post_tx_queue(struct post_sock *ps, struct msghdr *m, size_t len,
 		post_tx_end_queued(ps, msg, POST_EV_EXPIRED, ECANCELED);
 		post_tx_cascade(ps);
 	}
-	return 0;
-
-err_free:
-	post_msg_free(msg);
-	return err;
 }
 
 /* A message may go once every antecedent was acknowledged. */
@@ -591,7 +632,7 @@ static void post_tx_frame_done(struct post_sock *ps)
 	if (msg->ctl) {		/* on ctlq: ACK, EXPIRED or ABORT */
 		list_del(&msg->list);
 		if (msg->ctl == POST_FRAME_ABORT)
-			post_tx_uncharge(ps, msg->charge);
+			post_tx_uncharge(ps, msg, msg->charge);
 		else
 			post_rx_uncharge(ps, msg->charge);
 		post_msg_free(msg);
@@ -601,7 +642,7 @@ static void post_tx_frame_done(struct post_sock *ps)
 	if (p) {
 		list_del(&p->list);
 		msg->charge -= p->truesize;
-		post_tx_uncharge(ps, p->truesize);
+		post_tx_uncharge(ps, msg, p->truesize);
 		post_piece_free(p);
 	}
 	if (msg->doomed) {
@@ -865,7 +906,7 @@ void post_tx_purge(struct post_sock *ps, int err)
 	int i;
 
 	if (ps->tx_msg && ps->tx_msg->doomed) {	/* ended already */
-		post_tx_uncharge(ps, ps->tx_msg->charge);
+		post_tx_uncharge(ps, ps->tx_msg, ps->tx_msg->charge);
 		post_msg_free(ps->tx_msg);
 	}
 	ps->tx_msg = NULL;
@@ -880,7 +921,7 @@ void post_tx_purge(struct post_sock *ps, int err)
 				post_ev_queue(ps, msg->id, POST_EV_ABORTED, -err);
 				ps->msgs_aborted++;
 			}
-			post_tx_uncharge(ps, msg->charge);
+			post_tx_uncharge(ps, msg, msg->charge);
 			post_msg_free(msg);
 		}
 	list_for_each_entry_safe(msg, mtmp, &ps->tx_unacked, list) {
@@ -889,7 +930,7 @@ void post_tx_purge(struct post_sock *ps, int err)
 			post_ev_queue(ps, msg->id, POST_EV_ABORTED, -err);
 			ps->msgs_aborted++;
 		}
-		post_tx_uncharge(ps, msg->charge);
+		post_tx_uncharge(ps, msg, msg->charge);
 		post_msg_free(msg);
 	}
 	ps->tx_nr_unacked = 0;

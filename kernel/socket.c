@@ -28,7 +28,8 @@ static void post_write_space(struct sock *sk)
 {
 	struct socket_wq *wq;
 
-	if (!post_tx_writable(sk))
+	/* senders of any niceness may wait: each checks its own room */
+	if (!post_tx_room(post_sk(sk), 0))
 		return;
 
 	rcu_read_lock();
@@ -516,13 +517,27 @@ static int post_release(struct socket *sock)
 	return 0;
 }
 
-static bool post_send_ready(struct sock *sk)
+static bool post_send_ready(struct sock *sk, u8 nice)
 {
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 		return true;
 	if (sk->sk_state == TCP_ESTABLISHED)
-		return post_tx_writable(sk);
+		return post_tx_room(post_sk(sk), nice);
 	return sk->sk_state != TCP_SYN_SENT;
+}
+
+/* The carrier can take a message now, or the error to return. */
+static int post_send_check(struct sock *sk)
+{
+	int err = sock_error(sk);
+
+	if (err)
+		return err;
+	if (sk->sk_shutdown & SEND_SHUTDOWN)
+		return -EPIPE;
+	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_SYN_SENT)
+		return -ENOTCONN;
+	return 0;
 }
 
 static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
@@ -530,7 +545,9 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
+	struct post_msg *msg = NULL;
 	struct post_props props;
+	bool unlocked;
 	long timeo;
 	int err;
 
@@ -550,20 +567,12 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 	timeo = sock_sndtimeo(sk, m->msg_flags & MSG_DONTWAIT);
 	add_wait_queue(sk_sleep(sk), &wait);
 	for (;;) {
-		err = sock_error(sk);
+		err = post_send_check(sk);
 		if (err)
 			break;
-		if (sk->sk_shutdown & SEND_SHUTDOWN) {
-			err = -EPIPE;
+		if (sk->sk_state == TCP_ESTABLISHED &&
+		    post_tx_room(ps, props.niceness))
 			break;
-		}
-		if (sk->sk_state == TCP_ESTABLISHED && post_tx_writable(sk))
-			break;
-		if (sk->sk_state != TCP_ESTABLISHED &&
-		    sk->sk_state != TCP_SYN_SENT) {
-			err = -ENOTCONN;
-			break;
-		}
 		if (!timeo) {
 			err = -EAGAIN;
 			break;
@@ -574,15 +583,32 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 		}
 		sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		sk_wait_event(sk, &timeo, post_send_ready(sk), &wait);
+		sk_wait_event(sk, &timeo, post_send_ready(sk, props.niceness),
+			      &wait);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
 	if (err)
 		goto out;
 
-	err = post_tx_queue(ps, m, len, &props);
-	if (err)
+	/* a large copy goes without the lock: io_work keeps sending */
+	unlocked = len > ps->chunk_size;
+	if (unlocked)
+		release_sock(sk);
+	msg = post_tx_build(ps, m, len, &props);
+	if (unlocked)
+		lock_sock(sk);
+	if (IS_ERR(msg)) {
+		err = PTR_ERR(msg);
 		goto out;
+	}
+	if (unlocked) {		/* the carrier may have failed meanwhile */
+		err = post_send_check(sk);
+		if (err) {
+			post_msg_free(msg);
+			goto out;
+		}
+	}
+	post_tx_queue(ps, msg, &props);
 	err = post_tx_push(ps);
 	if (err)
 		post_sock_fail(sk, err);

@@ -442,6 +442,33 @@ TEST_F(pair, events_sent_then_acked)
 	ASSERT_EQ(2, ev[0].id);
 }
 
+/* A large nice message does not keep an urgent one out of the queue. */
+TEST_F(pair, admission_per_niceness)
+{
+	struct pollfd pfd = { .fd = self->cfd, .events = POLLOUT };
+	int sndbuf = 1 << 20;
+	char buf[64] = {};
+
+	ASSERT_EQ(2, block_path(self->cfd, self->sfd, BULK));
+	ASSERT_EQ(0, setsockopt(self->cfd, SOL_SOCKET, SO_SNDBUFFORCE,
+				&sndbuf, sizeof(sndbuf)));
+	/* nice 7 holds more than SO_SNDBUF: no room at nice 7 */
+	ASSERT_EQ(-1, send_props(self->cfd, buf, 64,
+				 &(struct props){ .nice = 7 }, MSG_DONTWAIT));
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(64, send_props(self->cfd, buf, 64,
+				 &(struct props){ .nice = 0 }, MSG_DONTWAIT));
+	ASSERT_EQ(64, send_props(self->cfd, buf, 64,
+				 &(struct props){ .nice = 6 }, MSG_DONTWAIT));
+	/* poll() answers for the default niceness (events make POLLERR) */
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	ASSERT_TRUE(pfd.revents & POLLOUT);
+	ASSERT_EQ(0, set_u32(self->cfd, POST_NICENESS, 7));
+	poll(&pfd, 1, 0);
+	ASSERT_FALSE(pfd.revents & POLLOUT);
+	ASSERT_EQ(0, unblock(self->sfd));
+}
+
 /* Queued behind a blocked path, messages leave by niceness, then EDF. */
 TEST_F(pair, niceness_then_deadline_order)
 {

@@ -60,8 +60,11 @@
  *   exceeds POST_MAX_MSG_SIZE, ENOTCONN before connect, EPIPE (and SIGPIPE
  *   unless MSG_NOSIGNAL) after shutdown(SHUT_WR) or reset, EAGAIN when
  *   non-blocking and the send queue is full (SO_SNDBUF). A message is
- *   accepted while the queued bytes are below SO_SNDBUF, so one message may
- *   overshoot it. Messages get ids 1, 2, 3, ... in sendmsg() order on each
+ *   accepted while the bytes queued by messages of its niceness or a more
+ *   urgent one are below SO_SNDBUF (one message may overshoot it), so a
+ *   large nice message never keeps an urgent one out; poll() reports
+ *   EPOLLOUT for the socket's default niceness (POST_NICENESS). Messages
+ *   get ids 1, 2, 3, ... in sendmsg() order on each
  *   carrier; getsockopt(POST_NEXT_ID) tells the id the next message will get.
  *
  *   Properties ride as SOL_POST control messages on sendmsg() (see
