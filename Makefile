@@ -54,6 +54,8 @@ selftests: $(SELFTESTS)
 $(KSRC)/.extracted:
 	$(TOP)/selftests/qemu/bootstrap.sh extract $(KSRC)
 
+$(TOOLS_BIN)/postbench: LDLIBS += -lm -pthread
+
 $(TOOLS_BIN)/%: tools/%.c uapi/linux/post.h $(wildcard tools/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -o $@ $< $(LDLIBS)

@@ -5,8 +5,9 @@
  * complete ones for recvmsg() and copy them out.
  *
  * Memory: every piece and message header is charged to sk_rmem_alloc.
- * Reading from TCP stops while a complete message waits and sk_rmem_alloc
- * is at or above sk_rcvbuf (TCP's own window then holds the peer back).
+ * Reading from TCP stops while a complete message waits and what complete
+ * messages hold is at or above sk_rcvbuf (TCP's own window then holds the
+ * peer back).
  * Reassembly alone may use up to max(sk_rcvbuf, max_msg_size) + 1/8, counted
  * in true allocation sizes so that tiny frames cannot multiply the cost; a
  * peer that exceeds it, or any limit in frame.h, gets the carrier reset
@@ -62,15 +63,18 @@ static struct post_msg *post_rx_find(struct post_sock *ps, u64 id)
 }
 
 /*
- * Stop reading TCP: memory is used up while a complete message or one of
- * our ACK/EXPIRED frames waits (either frees memory once it moves).
+ * Stop reading TCP: complete messages and our ACK/EXPIRED frames use up
+ * SO_RCVBUF (either frees memory once it moves). Reassembly has its own
+ * limit and does not count here, or a large message on its way would stop
+ * reading at every small one that completes meanwhile.
  */
 bool post_rx_throttled(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
 
 	return (ps->rx_nr_ready || !list_empty(&ps->ctlq)) &&
-	       sk_rmem_alloc_get(sk) >= READ_ONCE(sk->sk_rcvbuf);
+	       sk_rmem_alloc_get(sk) - ps->rx_partial_charge >=
+	       READ_ONCE(sk->sk_rcvbuf);
 }
 
 /*

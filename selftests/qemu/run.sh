@@ -15,6 +15,7 @@
 # For testing the harness itself, the environment may override:
 #   POST_SKIP_BUILD=1      do not run make (use what is already built)
 #   POST_MODULE_KO=FILE    load FILE instead of kernel/af_post.ko
+#   POST_BENCH_DIR=DIR     run the benchmark scripts in DIR (bench)
 #   POST_TESTS_DIR=DIR     run the executables in DIR instead of build/tests/
 #                          and selftests/*.sh (DIR/demo.sh is the demo)
 #   POST_TIMEOUT=S         whole guest run limit (default 1200, demo 600,
@@ -44,7 +45,7 @@ else
 	[ -n "$KVER" ] || { echo "run.sh: no Debian cloud kernel" >&2; exit 1; }
 	KDIR=/lib/modules/$KVER/build
 	KIMG=/boot/vmlinuz-$KVER
-	KMODS="veth sch_netem"
+	KMODS="veth sch_netem sch_tbf"
 	G=$TOP/build/guest
 	MEM=1G
 	limit=1200
@@ -142,7 +143,7 @@ copy_test() {
 	esac
 }
 if [ "$MODE" = bench ]; then
-	cp "$TOP"/selftests/bench/*.sh "$ROOT/post/bench/"
+	cp "${POST_BENCH_DIR:-$TOP/selftests/bench}"/*.sh "$ROOT/post/bench/"
 	cp /usr/bin/curl "$ROOT/usr/bin/"	# a baseline: racing in userspace
 	copy_libs /usr/bin/curl
 fi
