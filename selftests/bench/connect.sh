@@ -10,8 +10,9 @@
 #   af_post       postrace -S srv: getaddrinfo, then an AF_POST SOCK_STREAM
 #                 carrier racing both addresses; association cache off
 #                 (assoc_expiry_ms=0), so every run is a first contact
-#   af_post_warm  the same with the cache on: after the first run the
-#                 association sends IPv4 first
+#   af_post_warm  the same with the cache on: after one unmeasured run the
+#                 association sends IPv4 first (expiry 0 flushes the cache,
+#                 so each warm run follows its own learning run)
 #   af_post_200   cache off, attempt delay 200 ms (curl's default)
 #   curl          curl's own racing (Happy Eyeballs in userspace, 200 ms),
 #                 its %{time_connect}, which includes name resolution
@@ -68,8 +69,6 @@ for i in $(seq "$SEQ_RUNS"); do
 done
 
 : >$T/af_post; : >$T/af_post_warm; : >$T/af_post_200; : >$T/curl
-sysctl_c assoc_expiry_ms 600000
-cexec postrace -S srv $PORT >$T/warmup 2>&1	# the association learns IPv4
 for i in $(seq "$RUNS"); do
 	sysctl_c assoc_expiry_ms 0
 	cexec postrace -S srv $PORT >$T/run 2>&1
@@ -85,9 +84,12 @@ for i in $(seq "$RUNS"); do
 	awk '{ printf "%.1f\n", $1 * 1000 }' $T/run >>$T/curl
 	echo "# curl run $i: $(tail -n 1 $T/curl) ms"
 
+	# turning the cache off (expiry 0) forgot everything: learn IPv4 again
 	sysctl_c assoc_expiry_ms 600000
+	cexec postrace -S srv $PORT >$T/warmup 2>&1
 	cexec postrace -S srv $PORT >$T/run 2>&1
 	post_ms $T/run >>$T/af_post_warm
+	echo "# af_post warm run $i: $(post_ms $T/run) ms, winner $(winner $T/run)"
 done
 wait_seq() {
 	for i in $(seq "$SEQ_RUNS"); do

@@ -47,7 +47,12 @@ tc -n $C qdisc add dev c0 root tbf rate $RATE burst 32kb \
 echo "# path: $CA -> $SA, tbf rate $RATE, queue $LATENCY; small messages" \
 	"$SMALL_RATE/s; $RUNS runs of $SECS s"
 
-# run MODE NAME CLIENT-ARGS...: one measurement, its server line kept
+# bytes the rate limiter has sent so far
+sent() { tc -n $C -s qdisc show dev c0 | awk '/Sent/ { print $2; exit }'; }
+now() { awk '{ print $1 }' /proc/uptime; }
+
+# run MODE NAME CLIENT-ARGS...: one measurement, its server line kept with
+# the link's use while the client ran (link_mbps, whatever the framing)
 run() {
 	mode=$1 name=$2
 	shift 2
@@ -55,11 +60,16 @@ run() {
 	ip netns exec $S postbench server "$mode" $PORT >$T/server 2>&1 &
 	spid=$!
 	for _ in $(seq 50); do grep -q listening $T/server && break; sleep 0.1; done
+	b0=$(sent)
+	t0=$(now)
 	ip netns exec $C postbench client "$mode" $SA $PORT "$@" \
 		>$T/client 2>&1
+	link=$(awk -v b0="$b0" -v b1="$(sent)" -v t0="$t0" -v t1="$(now)" \
+		'BEGIN { printf "%.1f", (b1 - b0) * 8 / (t1 - t0) / 1e6 }')
 	wait $spid
-	line=$(grep '^small' $T/server)
-	[ -n "$line" ] || { sed "s/^/# $name: /" $T/server $T/client; return; }
+	line="$(grep '^small' $T/server) link_mbps $link"
+	grep -q '^small' $T/server ||
+		{ sed "s/^/# $name: /" $T/server $T/client; return; }
 	echo "# $name: $line"
 	echo "$line" >>$T/$name
 }
@@ -89,6 +99,7 @@ done
 for m in post fifo chunk two; do
 	echo "BENCH hol_${m}_p50_ms $(med hol_$m p50_ms)"
 	echo "BENCH hol_${m}_p99_ms $(med hol_$m p99_ms)"
+	echo "BENCH hol_${m}_link_mbps $(med hol_$m link_mbps)"
 	echo "BENCH unloaded_${m}_p99_ms $(med idle_$m p99_ms)"
 done
 post=$(med hol_post p99_ms)

@@ -183,7 +183,8 @@
  *   attempt_delay_ms   a new socket's POST_ATTEMPT_DELAY (250, 10..2000)
  *   prefer_ipv6        1: a new socket prefers AF_INET6, 0: AF_INET
  *   assoc_expiry_ms    how long an association is trusted (600000; 0 turns
- *                      the cache off: nothing is looked up or learned)
+ *                      the cache off: nothing is looked up or learned, and
+ *                      the next race forgets every association)
  *   assoc_max          associations kept, least recently used evicted first
  *                      (256, 0..65536)
  */
