@@ -32,22 +32,66 @@ UCFLAGS   := $(CFLAGS) -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter -Wn
 
 TEST_BIN  := $(BUILD)/tests
 TOOLS_BIN := $(BUILD)/bin
+LIB_BIN   := $(BUILD)/lib
+EX_BIN    := $(BUILD)/examples
+PREFIX    ?= /usr/local
 
 SELFTESTS := $(patsubst selftests/%.c,$(TEST_BIN)/%,$(wildcard selftests/*.c))
 TOOLS     := $(patsubst tools/%.c,$(TOOLS_BIN)/%,$(wildcard tools/*.c))
+EXAMPLES  := $(patsubst lib/examples/%.c,$(EX_BIN)/%,$(wildcard lib/examples/*.c))
+
+# libpost: libpost.so.$(LIB_MAJOR) (only the post_* API exported) and
+# libpost.a from the same objects
+LIB_MAJOR := 1
+LIB_VER   := $(LIB_MAJOR).0.0
+LIB_SRCS  := $(wildcard lib/*.c)
+LIB_OBJS  := $(patsubst lib/%.c,$(LIB_BIN)/%.o,$(LIB_SRCS))
+LIB_SO    := $(LIB_BIN)/libpost.so.$(LIB_VER)
+LIB_A     := $(LIB_BIN)/libpost.a
+# programs on libpost find it in the build tree
+LIB_LINK  := -L$(LIB_BIN) -Wl,-rpath,$(LIB_BIN) -lpost
 
 .PHONY: all module userspace tools selftests check check-debug demo bench lint \
-	install clean unit fuzz
+	install clean unit fuzz lib examples
 
 all: module userspace
 
 module:
 	$(MAKE) -C $(KDIR) M=$(TOP)/kernel modules
 
-userspace: tools selftests
+userspace: lib tools selftests examples
 
+lib: $(LIB_SO) $(LIB_A) $(LIB_BIN)/libpost.pc
 tools: $(TOOLS)
 selftests: $(SELFTESTS)
+examples: $(EXAMPLES)
+
+$(LIB_BIN)/%.o: lib/%.c lib/post.h lib/internal.h uapi/linux/post.h
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -D_GNU_SOURCE -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(LIB_SO): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libpost.so.$(LIB_MAJOR) -Wl,--no-undefined \
+		-o $@ $(LIB_OBJS)
+	ln -sf libpost.so.$(LIB_VER) $(LIB_BIN)/libpost.so.$(LIB_MAJOR)
+	ln -sf libpost.so.$(LIB_MAJOR) $(LIB_BIN)/libpost.so
+
+$(LIB_A): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJS)
+
+$(LIB_BIN)/libpost.pc: lib/libpost.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VER)|' $< >$@
+
+$(EX_BIN)/%: lib/examples/%.c $(LIB_SO) lib/post.h
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -o $@ $< $(LIB_LINK)
+
+$(TOOLS_BIN)/postcat: LDLIBS += $(LIB_LINK)
+$(TOOLS_BIN)/postcat: $(LIB_SO)
+$(TEST_BIN)/libpost: LDLIBS += $(LIB_LINK)
+$(TEST_BIN)/libpost: $(LIB_SO)
 
 # kselftest_harness.h and checkpatch.pl come from Debian's linux-source-6.12,
 # extracted once into $(BUILD)/linux-src by the bootstrap script.
@@ -63,7 +107,7 @@ $(TOOLS_BIN)/%: tools/%.c uapi/linux/post.h $(wildcard tools/*.h)
 $(TEST_BIN)/%: selftests/%.c uapi/linux/post.h $(wildcard selftests/*.h) \
 		kernel/frame.c kernel/frame.h $(KSRC)/.extracted
 	@mkdir -p $(@D)
-	$(CC) $(UCFLAGS) -I$(KSRC)/tools/testing/selftests -o $@ $< kernel/frame.c -pthread
+	$(CC) $(UCFLAGS) -I$(KSRC)/tools/testing/selftests -o $@ $< kernel/frame.c -pthread $(LDLIBS)
 
 # Unit tests and the fuzzer build kernel/frame.c and kernel/order.c in
 # userspace, under ASan and UBSan.
@@ -89,9 +133,10 @@ $(UNIT_BIN)/fuzz_frame: selftests/unit/fuzz_frame.c kernel/frame.c \
 	clang -O1 -g -fsanitize=fuzzer,address,undefined -I$(TOP)/uapi \
 		-o $@ selftests/unit/fuzz_frame.c kernel/frame.c
 
-unit: $(UNIT_BIN)/frame $(UNIT_BIN)/order
+unit: $(UNIT_BIN)/frame $(UNIT_BIN)/order lib
 	$(UNIT_BIN)/frame
 	$(UNIT_BIN)/order
+	$(TOP)/selftests/unit/libpost-abi.sh $(LIB_BIN)
 
 # new inputs go to build/fuzz-corpus; the seeds stay in selftests/unit/corpus
 fuzz: $(UNIT_BIN)/fuzz_frame
@@ -130,10 +175,19 @@ lint: $(KSRC)/.extracted
 		modules 2>&1 | tee -a $(BUILD)/lint.log)
 	@! grep -E 'warning:|error:' $(BUILD)/lint.log
 
-install: module
+install: module lib
 	$(MAKE) -C $(KDIR) M=$(TOP)/kernel modules_install
-	install -D -m 0644 uapi/linux/post.h $(DESTDIR)/usr/local/include/linux/post.h
+	install -D -m 0644 uapi/linux/post.h $(DESTDIR)$(PREFIX)/include/linux/post.h
+	install -D -m 0644 lib/post.h $(DESTDIR)$(PREFIX)/include/post.h
+	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libpost.so.$(LIB_VER)
+	ln -sf libpost.so.$(LIB_VER) $(DESTDIR)$(PREFIX)/lib/libpost.so.$(LIB_MAJOR)
+	ln -sf libpost.so.$(LIB_MAJOR) $(DESTDIR)$(PREFIX)/lib/libpost.so
+	install -D -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libpost.a
+	install -D -m 0644 $(LIB_BIN)/libpost.pc \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libpost.pc
+	$(if $(DESTDIR),,ldconfig)
 
 clean:
 	$(MAKE) -C $(CLOUD_KDIR) M=$(TOP)/kernel clean 2>/dev/null || true
-	rm -rf $(TEST_BIN) $(TOOLS_BIN) $(BUILD)/guest $(BUILD)/guest-debug
+	rm -rf $(TEST_BIN) $(TOOLS_BIN) $(LIB_BIN) $(EX_BIN) $(BUILD)/guest \
+		$(BUILD)/guest-debug
