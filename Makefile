@@ -6,7 +6,8 @@
 #   make check        install what is missing, run the userspace unit tests and
 #                     the frame fuzzer briefly, boot the Debian cloud kernel
 #                     in QEMU, load the module, run every selftest
-#   make unit         the userspace unit tests alone (frame codec, send order)
+#   make unit         the userspace unit tests alone (frame codec, send order,
+#                     libpost's exported ABI and its installation)
 #   make fuzz         the libFuzzer frame parser target, FUZZ_SECONDS (300)
 #   make check-debug  the same on a 6.12 kernel built with KASAN, lockdep,
 #                     kmemleak and UBSAN (built once, cached in build/debug)
@@ -52,7 +53,7 @@ LIB_A     := $(LIB_BIN)/libpost.a
 LIB_LINK  := -L$(LIB_BIN) -Wl,-rpath,$(LIB_BIN) -lpost
 
 .PHONY: all module userspace tools selftests check check-debug demo bench lint \
-	install clean unit fuzz lib examples
+	install install-lib clean unit fuzz lib examples
 
 all: module userspace
 
@@ -137,6 +138,7 @@ unit: $(UNIT_BIN)/frame $(UNIT_BIN)/order lib
 	$(UNIT_BIN)/frame
 	$(UNIT_BIN)/order
 	$(TOP)/selftests/unit/libpost-abi.sh $(LIB_BIN)
+	$(TOP)/selftests/unit/libpost-install.sh
 
 # new inputs go to build/fuzz-corpus; the seeds stay in selftests/unit/corpus
 fuzz: $(UNIT_BIN)/fuzz_frame
@@ -175,8 +177,11 @@ lint: $(KSRC)/.extracted
 		modules 2>&1 | tee -a $(BUILD)/lint.log)
 	@! grep -E 'warning:|error:' $(BUILD)/lint.log
 
-install: module lib
+install: module install-lib
 	$(MAKE) -C $(KDIR) M=$(TOP)/kernel modules_install
+
+# the library, its headers and libpost.pc (make install-lib DESTDIR=...)
+install-lib: lib
 	install -D -m 0644 uapi/linux/post.h $(DESTDIR)$(PREFIX)/include/linux/post.h
 	install -D -m 0644 lib/post.h $(DESTDIR)$(PREFIX)/include/post.h
 	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libpost.so.$(LIB_VER)

@@ -13,7 +13,7 @@ set -eu
 # lint; then a baseline of make bench
 PACKAGES="linux-image-cloud-amd64 linux-headers-cloud-amd64 qemu-system-x86
 busybox-static iproute2 libmnl-dev cpio linux-source-6.12 xz-utils kmod gcc make
-clang libclang-rt-14-dev
+clang libclang-rt-14-dev pkg-config binutils
 flex bison bc libelf-dev libssl-dev
 sparse
 curl"

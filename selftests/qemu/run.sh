@@ -124,7 +124,9 @@ for b in /usr/sbin/ip /usr/sbin/tc; do
 	cp "$b" "$ROOT/usr/sbin/"
 	copy_libs "$b"
 done
-for b in "$TOP"/build/bin/*; do
+# the tools and libpost's examples (they find libpost.so by their rpath,
+# and copy_libs puts it at that path)
+for b in "$TOP"/build/bin/* "$TOP"/build/examples/*; do
 	[ -x "$b" ] || continue
 	cp "$b" "$ROOT/usr/bin/"
 	copy_libs "$b"
