@@ -62,7 +62,7 @@ module:
 
 userspace: lib tools selftests examples
 
-lib: $(LIB_SO) $(LIB_A) $(LIB_BIN)/libpost.pc
+lib: $(LIB_SO) $(LIB_A)
 tools: $(TOOLS)
 selftests: $(SELFTESTS)
 examples: $(EXAMPLES)
@@ -80,10 +80,6 @@ $(LIB_SO): $(LIB_OBJS)
 $(LIB_A): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJS)
-
-$(LIB_BIN)/libpost.pc: lib/libpost.pc.in Makefile
-	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VER)|' $< >$@
 
 $(EX_BIN)/%: lib/examples/%.c $(LIB_SO) lib/post.h
 	@mkdir -p $(@D)
@@ -188,8 +184,9 @@ install-lib: lib
 	ln -sf libpost.so.$(LIB_VER) $(DESTDIR)$(PREFIX)/lib/libpost.so.$(LIB_MAJOR)
 	ln -sf libpost.so.$(LIB_MAJOR) $(DESTDIR)$(PREFIX)/lib/libpost.so
 	install -D -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libpost.a
-	install -D -m 0644 $(LIB_BIN)/libpost.pc \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libpost.pc
+	@mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VER)|' \
+		lib/libpost.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/libpost.pc
 	$(if $(DESTDIR),,ldconfig)
 
 clean:

@@ -15,11 +15,11 @@ fail=0
 ok() { echo "ok - libpost install: $1"; }
 bad() { echo "not ok - libpost install: $1"; fail=1; }
 
-make -s -C "$top" install-lib DESTDIR="$t/root" PREFIX=/usr >$t/log 2>&1 ||
+make -s -C "$top" install-lib DESTDIR="$t/root" PREFIX=/opt/post >$t/log 2>&1 ||
 	{ cat $t/log; bad "make install-lib"; exit 1; }
-for f in usr/include/post.h usr/include/linux/post.h usr/lib/libpost.so.1 \
-	 usr/lib/libpost.so usr/lib/libpost.a usr/lib/pkgconfig/libpost.pc; do
-	[ -e "$t/root/$f" ] || bad "missing /$f"
+for f in include/post.h include/linux/post.h lib/libpost.so.1 \
+	 lib/libpost.so lib/libpost.a lib/pkgconfig/libpost.pc; do
+	[ -e "$t/root/opt/post/$f" ] || bad "missing /opt/post/$f"
 done
 
 cat >$t/prog.c <<'C'
@@ -43,11 +43,11 @@ int main(void)
 }
 C
 export PKG_CONFIG_SYSROOT_DIR="$t/root"
-export PKG_CONFIG_LIBDIR="$t/root/usr/lib/pkgconfig"
+export PKG_CONFIG_LIBDIR="$t/root/opt/post/lib/pkgconfig"
 cflags=$(pkg-config --cflags libpost) && libs=$(pkg-config --libs libpost) ||
 	bad "pkg-config libpost"
-if cc $cflags -o $t/dyn $t/prog.c $libs -Wl,-rpath,$t/root/usr/lib &&
-   cc $cflags -o $t/static $t/prog.c $t/root/usr/lib/libpost.a; then
+if cc $cflags -o $t/dyn $t/prog.c $libs -Wl,-rpath,$t/root/opt/post/lib &&
+   cc $cflags -o $t/static $t/prog.c $t/root/opt/post/lib/libpost.a; then
 	ok "a program builds from the installed header, .pc, .so and .a"
 else
 	bad "building against the installed library"
@@ -66,4 +66,11 @@ fi
 ldd $t/dyn | grep -q "libpost.so.1 => $t/root" &&
 	ok "the program links libpost.so.1 by its soname" ||
 	bad "soname linkage: $(ldd $t/dyn | grep post)"
+# the README's complete program is the example that is built and tested
+awk '/^```c$/ { inc = 1; n = 0; next } /^```$/ { inc = 0 }
+     inc { b = b $0 "\n" } /^```$/ && b ~ /hello: the README/ { printf "%s", b; exit }
+     /^```$/ { b = "" }' "$top/README.md" >$t/readme-hello.c
+cmp -s $t/readme-hello.c "$top/lib/examples/hello.c" &&
+	ok "the README's program is lib/examples/hello.c, verbatim" ||
+	bad "the README's program differs from lib/examples/hello.c"
 exit $fail
