@@ -423,6 +423,9 @@ static __poll_t post_poll(struct file *file, struct socket *sock,
 			if (post_tx_writable(sk))
 				mask |= EPOLLOUT | EPOLLWRNORM;
 		}
+		/* room for the least urgent niceness: for any message */
+		if (post_tx_room(ps, POST_NICE_MAX))
+			mask |= EPOLLWRBAND;
 	}
 	return mask;
 }

@@ -6,7 +6,12 @@
  *
  * A handler may close its own carrier: post_carrier_close() then only
  * marks it (freed) while handlers run (busy), and the outermost call frees
- * it on the way out.
+ * it on the way out. A message handed to a handler owns its buffer for the
+ * call, so a nested post_carrier_process() cannot pull it away.
+ *
+ * The kernel reports a carrier's error once (SO_ERROR semantics); the
+ * first fatal error any call sees is latched in c->err and reported by
+ * every later call and by the closed handler.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,18 +23,49 @@
 
 #include "internal.h"
 
-#define POST_RBUF_MIN	4096
+#define POST_RBUF_MIN		4096
+#define POST_STREAM_RBUF	65536
+#define POST_RBUF_KEEP		(1 << 20)	/* larger buffers are not kept */
+
+static bool fatal(int err)
+{
+	switch (err) {
+	case -EAGAIN:
+	case -EINTR:
+	case -EINVAL:
+	case -EMSGSIZE:
+	case -ENOMEM:
+	case -ENOBUFS:
+	case -EFAULT:
+	case -ENOTCONN:
+	case -EALREADY:
+	case -EOPNOTSUPP:
+		return false;
+	}
+	return err < 0;
+}
+
+static int latch(struct post_carrier *c, int err)
+{
+	if (fatal(err) && !c->err && err != -EPIPE)
+		c->err = err;
+	return err;
+}
 
 int post_carrier_wrap(struct post_carrier **carrier, int fd, bool stream,
 		      bool connecting)
 {
 	struct post_carrier *c = calloc(1, sizeof(*c));
+	socklen_t len = sizeof(c->default_nice);
 
 	if (!c)
 		return -ENOMEM;
 	c->fd = fd;
 	c->stream = stream;
 	c->connecting = connecting;
+	c->default_nice = POST_NICE_DEFAULT;
+	if (!stream)
+		getsockopt(fd, SOL_POST, POST_NICENESS, &c->default_nice, &len);
 	*carrier = c;
 	return 0;
 }
@@ -47,24 +83,32 @@ static int set_nonblock(int fd, bool on)
 POST_EXPORT int post_initiate(struct post_carrier **carrier,
 			      const struct post_remote *r,
 			      const struct post_local *l,
-			      const struct post_policy *p, unsigned int flags)
+			      const struct post_policy *policy,
+			      unsigned int flags)
 {
 	struct sockaddr_storage cands[POST_MAX_CANDIDATES];
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
-	bool stream = p && p->stream;
+	struct post_policy p;
 	struct post_carrier *c;
 	size_t i;
 	int fd, rc;
 
 	if (!carrier || !r || (flags & ~POST_NONBLOCK))
 		return -EINVAL;
+	if (policy) {
+		post_policy_init(&p);
+		rc = post_copy_sized(&p, sizeof(p), policy);
+		if (rc)
+			return rc;
+		policy = &p;
+	}
 	if (!r->nr)
 		return -EDESTADDRREQ;
-	fd = post_socket((stream ? SOCK_STREAM : SOCK_SEQPACKET) |
+	fd = post_socket((policy && p.stream ? SOCK_STREAM : SOCK_SEQPACKET) |
 			 (flags & POST_NONBLOCK ? SOCK_NONBLOCK : 0));
 	if (fd < 0)
 		return fd;
-	rc = post_apply_policy(fd, p, stream, false);
+	rc = post_apply_policy(fd, policy, policy && p.stream, false);
 	if (rc)
 		goto fail;
 	if (l && bind(fd, (const struct sockaddr *)&l->addr, l->len)) {
@@ -78,13 +122,18 @@ POST_EXPORT int post_initiate(struct post_carrier **carrier,
 		rc = -errno;
 		goto fail;
 	}
-	rc = 0;
-	if (connect(fd, &unspec, sizeof(unspec))) {
+	/* connect() again after a signal waits for the same race */
+	while (connect(fd, &unspec, sizeof(unspec))) {
 		rc = -errno;
-		if (rc != -EINPROGRESS)
-			goto fail;
+		if (rc == -EINTR)
+			continue;
+		if (rc == -EINPROGRESS)
+			break;
+		goto fail;
 	}
-	rc = post_carrier_wrap(&c, fd, stream, rc == -EINPROGRESS);
+	/* non-blocking: ready (or closed) comes from post_carrier_process() */
+	rc = post_carrier_wrap(&c, fd, policy && p.stream,
+			       flags & POST_NONBLOCK);
 	if (rc)
 		goto fail;
 	c->nonblock = flags & POST_NONBLOCK;
@@ -114,18 +163,31 @@ POST_EXPORT void post_carrier_close(struct post_carrier *c)
 		carrier_free(c);
 }
 
+/* the loop's registration follows what the carrier waits for */
+static void rearm(struct post_carrier *c)
+{
+	if (c->loop)
+		post_loop_rearm(c->loop, c->watch, c->fd,
+				post_carrier_poll_events(c));
+}
+
 POST_EXPORT int post_carrier_shutdown(struct post_carrier *c)
 {
 	if (!c || c->freed)
 		return -EINVAL;
+	if (c->eof)
+		return -EBADFD;
 	if (c->connecting)
 		return -ENOTCONN;
-	return shutdown(c->fd, SHUT_WR) ? -errno : 0;
+	if (shutdown(c->fd, SHUT_WR))
+		return latch(c, -errno);
+	c->shut = true;
+	return 0;
 }
 
 static size_t props_cmsgs(const struct post_msg_props *p, char *buf)
 {
-	struct cmsghdr *cm = (struct cmsghdr *)buf;
+	struct cmsghdr *cm;
 	size_t used = 0;
 	uint32_t v;
 
@@ -159,69 +221,93 @@ static size_t props_cmsgs(const struct post_msg_props *p, char *buf)
 	return used;
 }
 
-static int carrier_ready_check(struct post_carrier *c)
+static int usable(struct post_carrier *c)
 {
-	if (c->freed || c->eof)
+	if (c->eof)
 		return -EBADFD;
+	if (c->err)
+		return c->err;
 	if (c->connecting)
 		return -ENOTCONN;
 	return 0;
 }
 
+/* -EAGAIN: tell the writable handler when a message of @nice fits */
+static void want_room(struct post_carrier *c, int nice)
+{
+	c->want_write = true;
+	c->want_band = nice > c->default_nice;
+	rearm(c);
+}
+
 static int send_stream(struct post_carrier *c, const char *data, size_t len)
 {
+	struct pollfd pfd;
 	size_t done = 0;
 	ssize_t n;
 
-	do {
+	while (done < len) {
 		n = send(c->fd, data + done, len - done, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (done && errno == EAGAIN) {
-				/* finish what was begun: bytes have no edges */
-				struct pollfd pfd = { c->fd, POLLOUT, 0 };
-
-				poll(&pfd, 1, -1);
-				continue;
-			}
-			return -errno;
+		if (n >= 0) {
+			done += n;
+			continue;
 		}
-		done += n;
-	} while (done < len);
-	return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return latch(c, -errno);
+		if (c->nonblock) {
+			want_room(c, c->default_nice);
+			return done ? (int)done : -EAGAIN;
+		}
+		/* blocking, yet EAGAIN: SO_SNDTIMEO ran out */
+		pfd = (struct pollfd){ c->fd, POLLOUT, 0 };
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return -errno;
+	}
+	return done;
 }
 
 POST_EXPORT int post_send(struct post_carrier *c, const void *data, size_t len,
-			  const struct post_msg_props *p, uint64_t *id)
+			  const struct post_msg_props *props, uint64_t *id)
 {
 	char cbuf[CMSG_SPACE(4) * 4 +
 		  CMSG_SPACE(sizeof(uint64_t) * POST_MAX_ANTECEDENTS)]
 		__attribute__((aligned(8)));
 	struct iovec iov = { (void *)data, len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int rc;
+	struct post_msg_props p;
+	int rc, nice;
 
-	if (!c || (!data && len))
+	if (!c || c->freed || (!data && len))
 		return -EINVAL;
-	rc = carrier_ready_check(c);
+	rc = usable(c);
 	if (rc)
 		return rc;
 	if (c->stream) {
-		if (p)
+		if (props)
 			return -EOPNOTSUPP;
+		if (id)
+			*id = 0;
+		if (len > INT32_MAX)
+			return -EMSGSIZE;
 		return send_stream(c, data, len);
 	}
-	if (p) {
-		if (p->nr_antecedents > POST_MAX_ANTECEDENTS ||
-		    (p->nr_antecedents && !p->antecedents) ||
-		    p->niceness > (int)POST_NICE_MAX)
+	post_props_init(&p);
+	if (props) {
+		rc = post_copy_sized(&p, sizeof(p), props);
+		if (rc)
+			return rc;
+		if (p.nr_antecedents > POST_MAX_ANTECEDENTS ||
+		    (p.nr_antecedents && !p.antecedents) ||
+		    p.niceness > (int)POST_NICE_MAX)
 			return -EINVAL;
 		memset(cbuf, 0, sizeof(cbuf));
-		m.msg_controllen = props_cmsgs(p, cbuf);
+		m.msg_controllen = props_cmsgs(&p, cbuf);
 		if (m.msg_controllen)
 			m.msg_control = cbuf;
 	}
+	nice = p.niceness >= 0 ? p.niceness : c->default_nice;
 	if (!c->next_id) {
 		socklen_t l = sizeof(c->next_id);
 
@@ -232,10 +318,9 @@ POST_EXPORT int post_send(struct post_carrier *c, const void *data, size_t len,
 		if (errno == EINTR)
 			continue;
 		rc = -errno;
-		if (rc == -EAGAIN && c->h.writable && c->loop)
-			post_loop_rearm(c->loop, c->watch, c->fd,
-					post_carrier_poll_events(c) | EPOLLOUT);
-		return rc;
+		if (rc == -EAGAIN)
+			want_room(c, nice);
+		return latch(c, rc);
 	}
 	if (id)
 		*id = c->next_id;
@@ -275,9 +360,22 @@ static void parse_rcvinfo(struct msghdr *m, struct post_message *msg)
 	}
 }
 
+/* The rest of a message whose buffer could not grow: read and dropped. */
+static void drop_rest(struct post_carrier *c)
+{
+	char scratch[4096];
+	struct iovec iov = { scratch, sizeof(scratch) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	while (recvmsg(c->fd, &m, MSG_DONTWAIT) > 0 &&
+	       !(m.msg_flags & MSG_EOR))
+		m.msg_flags = 0;
+}
+
 /*
- * One whole message into c->rbuf; returns 1, 0 at end of stream, or a
- * negative errno. dontwait: MSG_DONTWAIT on the first read too.
+ * One whole message; returns 1 with msg->data owning its buffer (c->rbuf
+ * is handed over), 0 at the end of stream, or a negative errno.
+ * dontwait: MSG_DONTWAIT on the first read too.
  */
 static int recv_one(struct post_carrier *c, struct post_message *msg,
 		    bool dontwait)
@@ -289,6 +387,10 @@ static int recv_one(struct post_carrier *c, struct post_message *msg,
 	size_t got = 0;
 
 	memset(msg, 0, sizeof(*msg));
+	if (c->err)
+		return c->err;
+	if (c->peer_eof)
+		return 0;
 	for (;;) {
 		struct iovec iov;
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
@@ -297,11 +399,19 @@ static int recv_one(struct post_carrier *c, struct post_message *msg,
 		ssize_t n;
 
 		if (got == c->rcap) {
-			size_t cap = c->rcap ? c->rcap * 2 : POST_RBUF_MIN;
-			char *nb = realloc(c->rbuf, cap);
+			size_t cap = c->stream ? POST_STREAM_RBUF :
+						 POST_RBUF_MIN;
+			char *nb;
 
-			if (!nb)
-				return -ENOMEM;	/* what was read is lost */
+			if (cap < c->rcap * 2)
+				cap = c->rcap * 2;
+			nb = realloc(c->rbuf, cap);
+
+			if (!nb) {
+				if (got && !c->stream)
+					drop_rest(c);
+				return -ENOMEM;
+			}
 			c->rbuf = nb;
 			c->rcap = cap;
 		}
@@ -311,37 +421,30 @@ static int recv_one(struct post_carrier *c, struct post_message *msg,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			return latch(c, -errno);
 		}
 		if (!got)
 			parse_rcvinfo(&m, msg);
 		got += n;
 		if (c->stream) {
 			if (!n)
-				return 0;
+				goto eos;
 			break;
 		}
 		if (m.msg_flags & MSG_EOR)
 			break;
 		if (!n)
-			return 0;	/* end of stream */
+			goto eos;
 		/* the rest of a complete message is queued already */
 		flags = MSG_DONTWAIT;
 	}
 	msg->data = c->rbuf;
 	msg->len = got;
+	c->rbuf = NULL;
+	c->rcap = 0;
 	return 1;
-}
-
-/* hand the buffer over to msg, as a malloc'd copy sized to fit */
-static int detach(struct post_message *msg)
-{
-	void *d = malloc(msg->len ? msg->len : 1);
-
-	if (!d)
-		return -ENOMEM;
-	memcpy(d, msg->data, msg->len);
-	msg->data = d;
+eos:
+	c->peer_eof = true;
 	return 0;
 }
 
@@ -349,36 +452,37 @@ POST_EXPORT int post_receive(struct post_carrier *c, struct post_message *msg)
 {
 	int rc;
 
-	if (!c || !msg)
+	if (!c || !msg || c->freed)
 		return -EINVAL;
-	rc = carrier_ready_check(c);
+	memset(msg, 0, sizeof(*msg));
+	rc = usable(c);
 	if (rc)
 		return rc;
-	rc = recv_one(c, msg, false);
-	if (rc == 1) {
-		int err = detach(msg);
-
-		if (err) {
-			memset(msg, 0, sizeof(*msg));
-			return err;
-		}
-	}
-	return rc;
+	return recv_one(c, msg, c->nonblock);
 }
 
 POST_EXPORT int post_abort(struct post_carrier *c, uint64_t id)
 {
-	if (!c)
+	if (!c || c->freed)
 		return -EINVAL;
 	if (setsockopt(c->fd, SOL_POST, POST_ABORT, &id, sizeof(id)))
 		return -errno;
 	return 0;
 }
 
+static bool all_null(void *const *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
 POST_EXPORT int post_carrier_set_codec(struct post_carrier *c,
 				       const struct post_codec *codec)
 {
-	if (!c || (codec && (!codec->encode || !codec->decode)))
+	if (!c || (codec && (!codec->encode || !codec->decode ||
+			     !all_null(codec->reserved, 4))))
 		return -EINVAL;
 	if (codec)
 		c->codec_copy = *codec;
@@ -394,7 +498,7 @@ POST_EXPORT int post_send_object(struct post_carrier *c, const void *obj,
 	ssize_t n;
 	int rc;
 
-	if (!c)
+	if (!c || c->freed)
 		return -EINVAL;
 	if (!c->codec)
 		return -ENOPROTOOPT;
@@ -438,15 +542,11 @@ POST_EXPORT int post_receive_object(struct post_carrier *c, void **obj,
 		return -EINVAL;
 	if (!c->codec)
 		return -ENOPROTOOPT;
-	rc = carrier_ready_check(c);
-	if (rc)
-		return rc;
-	rc = recv_one(c, msg, false);
+	rc = post_receive(c, msg);
 	if (rc != 1)
 		return rc;
 	rc = decode(c, msg, obj);
-	msg->data = NULL;	/* it was c->rbuf */
-	msg->len = 0;
+	post_message_release(msg);
 	return rc ? rc : 1;
 }
 
@@ -464,7 +564,7 @@ POST_EXPORT int post_carrier_on(struct post_carrier *c,
 	uint32_t mask;
 	int rc;
 
-	if (!c)
+	if (!c || c->freed || (h && !all_null(h->reserved, 6)))
 		return -EINVAL;
 	memset(&c->h, 0, sizeof(c->h));
 	if (h)
@@ -478,6 +578,7 @@ POST_EXPORT int post_carrier_on(struct post_carrier *c,
 	if (rc)
 		return rc;
 	c->nonblock = true;
+	rearm(c);
 	return 0;
 }
 
@@ -485,7 +586,7 @@ POST_EXPORT int post_carrier_set_nonblock(struct post_carrier *c, bool on)
 {
 	int rc;
 
-	if (!c)
+	if (!c || c->freed || (!on && c->loop))
 		return -EINVAL;
 	rc = set_nonblock(c->fd, on);
 	if (!rc)
@@ -500,11 +601,17 @@ POST_EXPORT int post_carrier_fd(const struct post_carrier *c)
 
 POST_EXPORT uint32_t post_carrier_poll_events(const struct post_carrier *c)
 {
+	uint32_t ev = 0;
+
 	if (!c || c->eof || c->freed)
 		return 0;
 	if (c->connecting)
 		return EPOLLOUT;
-	return EPOLLIN | EPOLLRDHUP;	/* EPOLLERR is always reported */
+	if (!c->peer_eof)
+		ev |= EPOLLIN | EPOLLRDHUP;	/* EPOLLERR/HUP always come */
+	if (c->want_write)
+		ev |= c->want_band ? EPOLLWRBAND : EPOLLOUT;
+	return ev;
 }
 
 POST_EXPORT int post_carrier_connecting(const struct post_carrier *c)
@@ -572,6 +679,8 @@ static void carrier_end(struct post_carrier *c, int err)
 		process_errqueue(c);
 	if (c->freed)
 		return;
+	if (!err)
+		err = c->err;
 	c->eof = true;
 	if (c->loop)
 		post_loop_del_carrier(c->loop, c);
@@ -580,7 +689,7 @@ static void carrier_end(struct post_carrier *c, int err)
 }
 
 /* the race's outcome, once poll() says it is known */
-static int process_connect(struct post_carrier *c)
+static void process_connect(struct post_carrier *c)
 {
 	struct pollfd pfd = { c->fd, POLLOUT, 0 };
 	struct post_race_info race;
@@ -588,23 +697,43 @@ static int process_connect(struct post_carrier *c)
 	int err = 0;
 
 	if (poll(&pfd, 1, 0) <= 0)
-		return 0;
+		return;
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len))
 		err = errno;
 	if (err) {
+		c->err = -err;
 		carrier_end(c, -err);
-		return 0;
+		return;
 	}
 	c->connecting = false;
-	if (c->loop)
-		post_loop_rearm(c->loop, c->watch, c->fd,
-				post_carrier_poll_events(c));
+	rearm(c);
 	if (c->h.ready) {
 		if (post_carrier_race(c, &race))
 			memset(&race, 0, sizeof(race));
 		c->h.ready(c, &race, c->arg);
 	}
-	return 0;
+}
+
+static void dispatch_event(struct post_carrier *c, const struct post_event *ev)
+{
+	switch (ev->type) {
+	case POST_EV_SENT:
+		if (c->h.sent)
+			c->h.sent(c, ev->id, c->arg);
+		break;
+	case POST_EV_ACKED:
+		if (c->h.acked)
+			c->h.acked(c, ev->id, c->arg);
+		break;
+	case POST_EV_EXPIRED:
+		if (c->h.expired)
+			c->h.expired(c, ev->id, -ev->error, c->arg);
+		break;
+	case POST_EV_ABORTED:
+		if (c->h.aborted)
+			c->h.aborted(c, ev->id, -ev->error, c->arg);
+		break;
+	}
 }
 
 static void process_errqueue(struct post_carrier *c)
@@ -630,32 +759,13 @@ static void process_errqueue(struct post_carrier *c)
 			    cm->cmsg_len < CMSG_LEN(sizeof(ev)))
 				continue;
 			memcpy(&ev, CMSG_DATA(cm), sizeof(ev));
-			switch (ev.type) {
-			case POST_EV_SENT:
-				if (c->h.sent)
-					c->h.sent(c, ev.id, c->arg);
-				break;
-			case POST_EV_ACKED:
-				if (c->h.acked)
-					c->h.acked(c, ev.id, c->arg);
-				break;
-			case POST_EV_EXPIRED:
-				if (c->h.expired)
-					c->h.expired(c, ev.id, -ev.error,
-						     c->arg);
-				break;
-			case POST_EV_ABORTED:
-				if (c->h.aborted)
-					c->h.aborted(c, ev.id, -ev.error,
-						     c->arg);
-				break;
-			}
+			dispatch_event(c, &ev);
 		}
 	}
 }
 
 /* one received message to the handlers; returns an error to report */
-static int deliver(struct post_carrier *c, struct post_message *m)
+static int deliver(struct post_carrier *c, const struct post_message *m)
 {
 	void *obj;
 	int rc;
@@ -679,31 +789,66 @@ static int deliver(struct post_carrier *c, struct post_message *m)
 	return 0;
 }
 
+/* the peer's end of stream: closed now, or once this side shuts down */
+static void peer_ended(struct post_carrier *c)
+{
+	if (!c->h.end_of_stream || c->shut) {
+		carrier_end(c, 0);
+		return;
+	}
+	rearm(c);	/* nothing more to read: no EPOLLIN */
+	c->h.end_of_stream(c, c->arg);
+}
+
 static int process_rx(struct post_carrier *c)
 {
 	struct post_message m;
 	int rc, ret = 0;
 
-	while (!c->freed && !c->eof) {
+	while (!c->freed && !c->eof && !c->peer_eof) {
 		rc = recv_one(c, &m, true);
 		if (rc == -EAGAIN)
 			break;
-		if (rc == 0 || (rc < 0 && rc != -ENOMEM)) {
+		if (rc == -ENOMEM) {	/* that message is gone, not the rest */
+			ret = ret ? ret : rc;
+			break;
+		}
+		if (rc == 0) {
+			peer_ended(c);
+			break;
+		}
+		if (rc < 0) {
 			carrier_end(c, rc);
 			break;
 		}
-		if (rc < 0)
-			return rc;
 		rc = deliver(c, &m);
+		/* keep a modest buffer for the next one, if none came meanwhile */
+		if (!c->rbuf && m.len <= POST_RBUF_KEEP && !c->stream) {
+			c->rbuf = m.data;
+			c->rcap = m.len;
+			m.data = NULL;
+		}
+		post_message_release(&m);
 		if (rc && !ret)
 			ret = rc;
 	}
 	return ret;
 }
 
+static void process_writable(struct post_carrier *c)
+{
+	struct pollfd pfd = { c->fd, c->want_band ? POLLWRBAND : POLLOUT, 0 };
+
+	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & pfd.events))
+		return;
+	c->want_write = false;
+	rearm(c);
+	if (c->h.writable)
+		c->h.writable(c, c->arg);
+}
+
 POST_EXPORT int post_carrier_process(struct post_carrier *c)
 {
-	struct pollfd pfd;
 	int rc = 0;
 
 	if (!c || c->freed)
@@ -718,17 +863,12 @@ POST_EXPORT int post_carrier_process(struct post_carrier *c)
 	}
 	if (!c->stream)
 		process_errqueue(c);
-	if (!c->freed)
+	if (!c->freed && !c->eof)
 		rc = process_rx(c);
-	if (!c->freed && !c->eof && c->h.writable && c->loop &&
-	    (c->watch->events & EPOLLOUT)) {
-		pfd = (struct pollfd){ c->fd, POLLOUT, 0 };
-		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT)) {
-			post_loop_rearm(c->loop, c->watch, c->fd,
-					post_carrier_poll_events(c));
-			c->h.writable(c, c->arg);
-		}
-	}
+	if (!c->freed && !c->eof && c->peer_eof && c->shut)
+		carrier_end(c, 0);	/* both directions are done */
+	if (!c->freed && !c->eof && c->want_write)
+		process_writable(c);
 out:
 	if (!--c->busy && c->freed)
 		carrier_free(c);

@@ -39,9 +39,15 @@ struct post_carrier {
 	bool stream;
 	bool connecting;
 	bool nonblock;
+	bool peer_eof;		/* the peer's end of stream was read */
+	bool shut;		/* post_carrier_shutdown() */
 	bool eof;		/* closed handler called */
 	bool freed;		/* post_carrier_close() inside a handler */
+	bool want_write;	/* post_send() got -EAGAIN: writable wanted */
+	bool want_band;		/* ... for a nicer message than the default */
 	int busy;		/* handlers running */
+	int err;		/* the first fatal error, latched */
+	int default_nice;	/* POST_NICENESS, read once */
 	uint64_t next_id;	/* 0: not read yet */
 	struct post_handlers h;
 	void *arg;
@@ -49,14 +55,12 @@ struct post_carrier {
 	struct post_codec codec_copy;
 	struct post_loop *loop;
 	struct post_watch *watch;
-	char *rbuf;		/* receive buffer, grown to the largest message */
+	char *rbuf;		/* receive buffer, handed over with a message */
 	size_t rcap;
 };
 
 struct post_listener {
 	int fd;
-	struct post_policy policy;
-	bool has_policy;
 	void (*accepted)(struct post_listener *l, struct post_carrier *c,
 			 void *arg);
 	void *arg;
@@ -71,6 +75,8 @@ int post_socket(int type);
 /* SOL_POST/SOL_SOCKET options of a policy; stream: only what applies */
 int post_apply_policy(int fd, const struct post_policy *p, bool stream,
 		      bool listener);
+/* a caller's sized struct into a full local one (-EINVAL, -E2BIG) */
+int post_copy_sized(void *dst, size_t dst_size, const void *src);
 int post_carrier_wrap(struct post_carrier **carrier, int fd, bool stream,
 		      bool connecting);
 

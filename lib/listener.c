@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libpost listeners: listen, accept (blocking, or every waiting carrier to
- * the accepted handler). Carriers made here carry the listener's policy.
+ * the accepted handler). Carriers made here have the listener's policy:
+ * the kernel gives an accepted carrier its listener's settings.
  * A handler may close the listener; it is freed once no handler runs.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,13 +17,21 @@
 
 POST_EXPORT int post_listen(struct post_listener **listener,
 			    const struct post_local *local,
-			    const struct post_policy *p, int backlog)
+			    const struct post_policy *policy, int backlog)
 {
+	struct post_policy pol, *p = NULL;
 	struct post_listener *l;
 	int fd, rc;
 
 	if (!listener || !local)
 		return -EINVAL;
+	if (policy) {
+		post_policy_init(&pol);
+		rc = post_copy_sized(&pol, sizeof(pol), policy);
+		if (rc)
+			return rc;
+		p = &pol;
+	}
 	if (p && p->stream)
 		return -EINVAL;
 	fd = post_socket(SOCK_SEQPACKET);
@@ -41,10 +51,6 @@ POST_EXPORT int post_listen(struct post_listener **listener,
 		goto fail;
 	}
 	l->fd = fd;
-	if (p) {
-		l->policy = *p;
-		l->has_policy = true;
-	}
 	*listener = l;
 	return 0;
 fail:
@@ -64,10 +70,7 @@ static int accept_one(struct post_listener *l, struct post_carrier **carrier,
 	} while (fd < 0 && errno == EINTR);
 	if (fd < 0)
 		return -errno;
-	rc = post_apply_policy(fd, l->has_policy ? &l->policy : NULL, false,
-			       true);
-	if (!rc)
-		rc = post_carrier_wrap(carrier, fd, false, false);
+	rc = post_carrier_wrap(carrier, fd, false, false);
 	if (rc) {
 		close(fd);
 		return rc;
@@ -121,6 +124,11 @@ POST_EXPORT int post_listener_process(struct post_listener *l)
 		return -EINVAL;
 	l->busy++;
 	while (!l->freed) {
+		struct pollfd pfd = { l->fd, POLLIN, 0 };
+
+		/* the listener itself may be blocking: never wait here */
+		if (poll(&pfd, 1, 0) != 1)
+			break;
 		rc = accept_one(l, &c, true);
 		if (rc == -ECONNABORTED)	/* gone before we took it */
 			continue;

@@ -21,6 +21,7 @@ struct post_loop {
 	int count;		/* objects in the loop */
 	bool stop;
 	bool running;
+	bool free_after;	/* post_loop_free() from a handler */
 	struct post_watch *live;
 	struct post_watch *dead;
 };
@@ -189,13 +190,14 @@ POST_EXPORT int post_loop_run(struct post_loop *loop, int timeout_ms)
 	struct epoll_event evs[POST_LOOP_BATCH];
 	int64_t end = timeout_ms < 0 ? 0 : now_ms() + timeout_ms;
 	int i, n, wait, rc = 0;
+	bool waited = false;
 
 	if (!loop || loop->running)
 		return -EINVAL;
 	loop->stop = false;
 	loop->running = true;
 	while (!rc) {
-		if (loop->stop) {
+		if (loop->stop || loop->free_after) {
 			rc = 1;
 			break;
 		}
@@ -205,13 +207,16 @@ POST_EXPORT int post_loop_run(struct post_loop *loop, int timeout_ms)
 		if (timeout_ms >= 0) {
 			int64_t left = end - now_ms();
 
-			if (left <= 0) {
+			/* one look even at timeout 0, then the timeout */
+			if (left <= 0 && waited) {
 				rc = -ETIMEDOUT;
 				break;
 			}
-			wait = left > 1 << 30 ? 1 << 30 : (int)left;
+			wait = left <= 0 ? 0 :
+			       left > 1 << 30 ? 1 << 30 : (int)left;
 		}
 		n = epoll_wait(loop->epfd, evs, POST_LOOP_BATCH, wait);
+		waited = true;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -232,6 +237,8 @@ POST_EXPORT int post_loop_run(struct post_loop *loop, int timeout_ms)
 	}
 	loop->running = false;
 	reap(loop);
+	if (loop->free_after)
+		post_loop_free(loop);
 	return rc;
 }
 
@@ -245,6 +252,10 @@ POST_EXPORT void post_loop_free(struct post_loop *loop)
 {
 	if (!loop)
 		return;
+	if (loop->running) {	/* from a handler: once the run returns */
+		loop->free_after = true;
+		return;
+	}
 	/* what is still in it stays usable, just without a loop */
 	while (loop->live) {
 		struct post_watch *w = loop->live;

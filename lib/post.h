@@ -27,8 +27,17 @@
  *
  * Threads: the library has no threads and no global mutable state. Each
  * object may be used by one thread at a time; different objects may be used
- * from different threads at once. Handlers run in the thread that called
- * post_carrier_process(), post_listener_process() or post_loop_run().
+ * from different threads at once, except that objects in a loop belong,
+ * with the loop, to the thread that runs it. Handlers run in the thread
+ * that called post_carrier_process(), post_listener_process() or
+ * post_loop_run().
+ *
+ * ABI: struct post_policy and struct post_msg_props start with their size,
+ * set by post_policy_init() and post_props_init() (always start from
+ * those; a size of 0 gets -EINVAL). Handler and codec tables end in
+ * reserved pointers that must be NULL, and struct post_message in reserved
+ * words: later versions grow into them. libpost.so.1 exports only the
+ * functions declared here.
  *
  * The AF_POST family number is read from POST_FAMILY_SYSFS each time a
  * socket is made, so a reloaded module with another number is picked up.
@@ -75,8 +84,9 @@ const char *post_strerror(int err);
 /*
  * A remote from a host name (or numeric address) and a service (name or
  * port number), resolved now with getaddrinfo() for both families; the
- * kernel gets every address as a race candidate (at most
- * POST_MAX_CANDIDATES, duplicates dropped).
+ * kernel gets every address as a race candidate (duplicates dropped; past
+ * POST_MAX_CANDIDATES, the families are interleaved first so that both
+ * stay represented).
  * Errors: -ENOENT the name or service does not exist, -EAGAIN a temporary
  * resolver failure, -EADDRNOTAVAIL the name has no IPv4 or IPv6 address,
  * -EIO another resolver failure.
@@ -88,7 +98,8 @@ int post_remote_resolve(struct post_remote **remote, const char *host,
 int post_remote_new(struct post_remote **remote);
 
 /*
- * Add an address (sockaddr_in or sockaddr_in6 with a port).
+ * Add an address (sockaddr_in or sockaddr_in6 with a port). Only the
+ * family, port, address and (IPv6) scope id are kept.
  * Errors: -EAFNOSUPPORT another family, -EINVAL short or port 0,
  * -EEXIST already there, -ENOSPC POST_MAX_CANDIDATES reached.
  */
@@ -113,6 +124,7 @@ void post_local_free(struct post_local *local);
 /* -- policies ------------------------------------------------------------ */
 
 struct post_policy {
+	uint32_t	size;		/* post_policy_init() sets it */
 	int		prefer_family;	/* AF_INET6, AF_INET or 0 (netns default) */
 	unsigned int	attempt_delay_ms;	/* Happy Eyeballs, 10..2000 */
 	int		niceness;	/* default for messages, 0..7; -1: kernel's */
@@ -125,13 +137,17 @@ struct post_policy {
 	bool		stream;		/* SOCK_STREAM: bytes, not messages */
 };
 
-/* Every field "the kernel's default" (zero, niceness -1). */
+/*
+ * Every field "the kernel's default" (zero, niceness -1). A carrier
+ * accepted by a listener has the listener's policy.
+ */
 void post_policy_init(struct post_policy *policy);
 
 /* -- messages ------------------------------------------------------------ */
 
 /* Properties of a message being sent; NULL means all defaults. */
 struct post_msg_props {
+	uint32_t	size;		/* post_props_init() sets it */
 	unsigned int	lifetime_ms;	/* 0: forever */
 	int		niceness;	/* 0..7; -1: the carrier's default */
 	const uint64_t	*antecedents;	/* ids delivered before this one */
@@ -151,6 +167,7 @@ struct post_message {
 	unsigned int	lifetime_ms;	/* remaining, if has_lifetime */
 	bool		has_lifetime;
 	bool		idempotent;
+	uint64_t	reserved[4];
 };
 
 /* Free a received message's data (the struct itself is the caller's). */
@@ -173,6 +190,7 @@ struct post_codec {
 				  void *arg);
 	void		(*release)(void *obj, void *arg);
 	void		*arg;
+	void		*reserved[4];	/* NULL */
 };
 
 /* -- carriers ------------------------------------------------------------ */
@@ -204,12 +222,20 @@ int post_carrier_shutdown(struct post_carrier *carrier);
 void post_carrier_close(struct post_carrier *carrier);
 
 /*
- * Send one message. id (may be NULL) gets its id, as events name it.
- * Blocking unless the carrier is non-blocking (post_carrier_set_nonblock):
- * then -EAGAIN when the send queue is full.
- * Errors: -EMSGSIZE, -EPIPE (closed or reset), -ENOTCONN (still racing),
+ * Send one message. id (may be NULL) gets its id, as events name it (ids
+ * are counted here: do not send on the carrier's fd directly). Blocking
+ * unless the carrier is non-blocking (handlers, a loop, or
+ * post_carrier_set_nonblock()): then -EAGAIN when the send queue has no
+ * room for the message's niceness; the writable handler says when to retry.
+ * Never raises SIGPIPE.
+ * On a stream carrier (props must be NULL, *id is 0) it returns the number
+ * of bytes taken: all of them when blocking, possibly fewer when not.
+ * Errors: -EMSGSIZE, -EPIPE after post_carrier_shutdown(), the carrier's
+ * error once it failed (-ECONNRESET, -ETIMEDOUT, -EPROTO, ...), -ENOTCONN
+ * still racing (until post_carrier_process() saw the race end), -EBADFD
+ * after the closed handler ran, -EOPNOTSUPP props on a stream carrier,
  * -EINVAL bad properties (an antecedent never sent, niceness > 7, more
- * than POST_MAX_ANTECEDENTS antecedents).
+ * than POST_MAX_ANTECEDENTS antecedents, props not initialised).
  */
 int post_send(struct post_carrier *carrier, const void *data, size_t len,
 	      const struct post_msg_props *props, uint64_t *id);
@@ -218,8 +244,10 @@ int post_send(struct post_carrier *carrier, const void *data, size_t len,
  * Receive one whole message into msg (release it with
  * post_message_release()). Returns 1 with a message, 0 at the peer's end
  * of stream. On a stream carrier, a message is the bytes available.
- * Errors: -EAGAIN nothing complete yet (non-blocking carrier), the
- * carrier's error (-ECONNRESET, -EPROTO, ...).
+ * Errors: -EAGAIN nothing complete yet (non-blocking carrier), -ENOMEM
+ * (that message is dropped, the next call gets the next one), -ENOTCONN
+ * still racing, -EBADFD after the closed handler ran, the carrier's error
+ * (-ECONNRESET, -EPROTO, ...), again on every later call.
  */
 int post_receive(struct post_carrier *carrier, struct post_message *msg);
 
@@ -229,7 +257,10 @@ int post_abort(struct post_carrier *carrier, uint64_t id);
 /* Send and receive objects through the carrier's codec. */
 int post_carrier_set_codec(struct post_carrier *carrier,
 			   const struct post_codec *codec);
-/* Errors: -ENOPROTOOPT no codec set, encode()'s error, as post_send(). */
+/*
+ * Errors: -ENOPROTOOPT no codec set, encode()'s error, -EOVERFLOW encode()
+ * wanted more room the second time, as post_send().
+ */
 int post_send_object(struct post_carrier *carrier, const void *obj,
 		     const struct post_msg_props *props, uint64_t *id);
 /*
@@ -263,34 +294,46 @@ struct post_handlers {
 			void *arg);
 	/* after post_send() returned -EAGAIN: there is room again */
 	void (*writable)(struct post_carrier *c, void *arg);
+	/*
+	 * the peer sends nothing more; this side may still send, and closed
+	 * follows once it shut down too (post_carrier_shutdown()). Without
+	 * this handler, the peer's end of stream is closed(0) at once.
+	 */
+	void (*end_of_stream)(struct post_carrier *c, void *arg);
 	/* the race is over and the carrier is usable (path/race result) */
 	void (*ready)(struct post_carrier *c, const struct post_race_info *r,
 		      void *arg);
 	/*
-	 * the carrier ended: err 0 at the peer's end of stream, else why
-	 * (a failed race, a reset). Called once; the carrier is out of its
-	 * loop and may be closed here.
+	 * the carrier ended: err 0 at the end of stream (see end_of_stream),
+	 * else why (a failed race, a reset). Called once, after every event
+	 * that came before the end; the carrier is out of its loop and may be
+	 * closed here.
 	 */
 	void (*closed)(struct post_carrier *c, int err, void *arg);
+	void *reserved[6];	/* NULL */
 };
 
 /*
- * Register handlers (copied) and their argument. Makes the carrier
- * non-blocking and turns on the kernel events whose handlers are set.
+ * Register handlers (copied; NULL: none) and their argument. Makes the
+ * carrier non-blocking and turns on the kernel events whose handlers are
+ * set. Errors: -EINVAL reserved members not NULL.
  */
 int post_carrier_on(struct post_carrier *carrier,
 		    const struct post_handlers *handlers, void *arg);
 
-/* For an application's own loop: the fd, and the poll events to wait for. */
+/*
+ * For an application's own loop: the fd, and the poll events to wait for
+ * now (they change: ask again after each post_carrier_process()).
+ */
 int post_carrier_fd(const struct post_carrier *carrier);
 uint32_t post_carrier_poll_events(const struct post_carrier *carrier);
 
 /*
  * Handle what is pending without blocking: the race outcome, events,
  * every complete received message, the end; handlers are called.
- * Returns 0, or a negative errno when a message cannot be handed over
- * (-EBADMSG-like decode errors without a decode_error handler). The
- * carrier's own failure is reported to closed, not returned.
+ * Returns 0, or a negative errno when a message cannot be handed over: a
+ * decode error without a decode_error handler, -ENOMEM (the message is
+ * dropped). The carrier's own failure is reported to closed, not returned.
  */
 int post_carrier_process(struct post_carrier *carrier);
 
@@ -311,8 +354,9 @@ void *post_carrier_arg(const struct post_carrier *carrier);
 
 /*
  * Listen on local (its port must be set for a useful server). backlog <= 0
- * means SOMAXCONN. Errors: -EADDRINUSE, -EACCES, -EAFNOSUPPORT (module),
- * -EINVAL a stream policy (stream carriers only initiate).
+ * means SOMAXCONN. Carriers accepted have the policy's settings.
+ * Errors: -EADDRINUSE, -EACCES, -EAFNOSUPPORT (module), -EINVAL a stream
+ * policy (stream carriers only initiate).
  */
 int post_listen(struct post_listener **listener, const struct post_local *local,
 		const struct post_policy *policy, int backlog);
@@ -329,7 +373,11 @@ int post_listener_on(struct post_listener *listener,
 				      struct post_carrier *c, void *arg),
 		     void *arg);
 int post_listener_fd(const struct post_listener *listener);
-/* Accept every waiting carrier, calling accepted for each. */
+/*
+ * Accept every waiting carrier without blocking, calling accepted for each
+ * (closing it if there is no handler). Errors: as accept(): -EMFILE,
+ * -ENFILE, -ENOMEM, ...
+ */
 int post_listener_process(struct post_listener *listener);
 /* The port listened on (useful with port 0). */
 int post_listener_port(const struct post_listener *listener);
@@ -352,13 +400,17 @@ int post_loop_del_listener(struct post_loop *loop, struct post_listener *l);
 
 /*
  * Run handlers until post_loop_stop(), until nothing is left in the loop,
- * or for timeout_ms (-1: no limit). Returns 1 if stopped, 0 if empty,
- * -ETIMEDOUT at the timeout, or the first error post_carrier_process()
- * returned (-EINTR is retried).
+ * or for timeout_ms (-1: no limit; 0: handle what is ready, once). Returns
+ * 1 if stopped, 0 if empty, -ETIMEDOUT at the timeout, or the first error
+ * post_carrier_process() or post_listener_process() returned (-EINTR is
+ * retried). A carrier added to a loop becomes non-blocking.
  */
 int post_loop_run(struct post_loop *loop, int timeout_ms);
 void post_loop_stop(struct post_loop *loop);
-/* Frees the loop; what is still in it is left alone (not closed). */
+/*
+ * Frees the loop; what is still in it is left alone (not closed). Not
+ * from a handler the loop runs.
+ */
 void post_loop_free(struct post_loop *loop);
 
 #ifdef __cplusplus

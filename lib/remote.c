@@ -49,22 +49,6 @@ int post_socket(int type)
 	return fd;
 }
 
-static int inet_len(int family)
-{
-	if (family == AF_INET)
-		return sizeof(struct sockaddr_in);
-	if (family == AF_INET6)
-		return sizeof(struct sockaddr_in6);
-	return 0;
-}
-
-static int addr_port(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
-}
-
 POST_EXPORT int post_remote_new(struct post_remote **remote)
 {
 	if (!remote)
@@ -73,27 +57,56 @@ POST_EXPORT int post_remote_new(struct post_remote **remote)
 	return *remote ? 0 : -ENOMEM;
 }
 
+/* the fields a candidate is made of, in a zeroed sockaddr_storage */
+static int normalise(struct sockaddr_storage *ss, const struct sockaddr *addr,
+		     socklen_t len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (addr->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)addr;
+		struct sockaddr_in *n = (void *)ss;
+
+		if (len < sizeof(*a) || !a->sin_port)
+			return -EINVAL;
+		n->sin_family = AF_INET;
+		n->sin_port = a->sin_port;
+		n->sin_addr = a->sin_addr;
+		return sizeof(*n);
+	}
+	if (addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)addr;
+		struct sockaddr_in6 *n = (void *)ss;
+
+		if (len < sizeof(*a) || !a->sin6_port)
+			return -EINVAL;
+		n->sin6_family = AF_INET6;
+		n->sin6_port = a->sin6_port;
+		n->sin6_addr = a->sin6_addr;
+		n->sin6_scope_id = a->sin6_scope_id;
+		return sizeof(*n);
+	}
+	return -EAFNOSUPPORT;
+}
+
 POST_EXPORT int post_remote_add(struct post_remote *r,
 				const struct sockaddr *addr, socklen_t len)
 {
+	struct sockaddr_storage ss;
 	size_t i;
-	int want;
+	int n;
 
 	if (!r || !addr || len < sizeof(sa_family_t))
 		return -EINVAL;
-	want = inet_len(addr->sa_family);
-	if (!want)
-		return -EAFNOSUPPORT;
-	if (len < want || !addr_port(addr))
-		return -EINVAL;
+	n = normalise(&ss, addr, len);
+	if (n < 0)
+		return n;
 	for (i = 0; i < r->nr; i++)
-		if (r->len[i] == want && !memcmp(&r->addr[i], addr, want))
+		if (!memcmp(&r->addr[i], &ss, sizeof(ss)))
 			return -EEXIST;
 	if (r->nr == POST_MAX_CANDIDATES)
 		return -ENOSPC;
-	memset(&r->addr[r->nr], 0, sizeof(r->addr[0]));
-	memcpy(&r->addr[r->nr], addr, want);
-	r->len[r->nr++] = want;
+	r->addr[r->nr] = ss;
+	r->len[r->nr++] = n;
 	return 0;
 }
 
@@ -129,9 +142,9 @@ POST_EXPORT int post_remote_resolve(struct post_remote **remote,
 		.ai_socktype = SOCK_STREAM,
 		.ai_protocol = IPPROTO_TCP,
 	};
-	struct addrinfo *res, *ai;
+	struct addrinfo *res, *ai, *next[2];
 	struct post_remote *r;
-	int rc;
+	int rc, i, fam;
 
 	if (!remote || !host || !service)
 		return -EINVAL;
@@ -141,11 +154,25 @@ POST_EXPORT int post_remote_resolve(struct post_remote **remote,
 	rc = post_remote_new(&r);
 	if (rc)
 		goto out;
-	for (ai = res; ai; ai = ai->ai_next) {
-		rc = post_remote_add(r, ai->ai_addr, ai->ai_addrlen);
-		if (rc == -ENOSPC)
+	/*
+	 * Both families in resolver order, interleaved: with more addresses
+	 * than candidates, neither family is left out (RFC 8305, section 4).
+	 */
+	for (i = 0; i < 2; i++)
+		next[i] = res;
+	for (fam = 0; r->nr < POST_MAX_CANDIDATES; fam ^= 1) {
+		int want = fam ? AF_INET : AF_INET6;
+
+		while (next[fam] && next[fam]->ai_family != want)
+			next[fam] = next[fam]->ai_next;
+		if (!next[fam] && !next[fam ^ 1])
 			break;
-		/* other families and duplicates are not candidates */
+		if (!next[fam])
+			continue;
+		ai = next[fam];
+		next[fam] = ai->ai_next;
+		/* a duplicate is not a second candidate */
+		post_remote_add(r, ai->ai_addr, ai->ai_addrlen);
 	}
 	if (!r->nr) {
 		free(r);
@@ -193,11 +220,16 @@ POST_EXPORT int post_local_new(struct post_local **local, const char *addr,
 	if (service && *service) {
 		port = strtoul(service, &end, 10);
 		if (*end) {
-			struct servent *se = getservbyname(service, "tcp");
+			/* a name: getaddrinfo, unlike getservbyname, is MT-safe */
+			struct addrinfo hints = { .ai_family = AF_INET,
+						  .ai_socktype = SOCK_STREAM,
+						  .ai_flags = AI_PASSIVE };
+			struct addrinfo *res;
 
-			if (!se)
+			if (getaddrinfo(NULL, service, &hints, &res))
 				return -ENOENT;
-			port = ntohs(se->s_port);
+			port = ntohs(((struct sockaddr_in *)res->ai_addr)->sin_port);
+			freeaddrinfo(res);
 		} else if (port > 65535) {
 			return -EINVAL;
 		}
@@ -236,13 +268,38 @@ POST_EXPORT void post_local_free(struct post_local *l)
 POST_EXPORT void post_policy_init(struct post_policy *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->size = sizeof(*p);
 	p->niceness = -1;
 }
 
 POST_EXPORT void post_props_init(struct post_msg_props *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->size = sizeof(*p);
 	p->niceness = -1;
+}
+
+/*
+ * src starts with its size (uint32_t): a caller built against an older
+ * post.h passes less (the rest keeps dst's defaults, as set by the _init
+ * call the caller made on dst first), a newer one more (accepted if what
+ * we do not know is zero). Size 0: never initialised.
+ */
+int post_copy_sized(void *dst, size_t dst_size, const void *src)
+{
+	uint32_t size;
+	size_t i;
+
+	memcpy(&size, src, sizeof(size));
+	if (size < 2 * sizeof(uint32_t))
+		return -EINVAL;
+	for (i = dst_size; i < size; i++)
+		if (((const unsigned char *)src)[i])
+			return -E2BIG;
+	memcpy(dst, src, size < dst_size ? size : dst_size);
+	size = dst_size;	/* now ours */
+	memcpy(dst, &size, sizeof(size));
+	return 0;
 }
 
 static int set_u32(int fd, int level, int opt, unsigned int v)

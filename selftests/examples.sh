@@ -4,7 +4,7 @@
 # libpost's examples (lib/examples) do what they say: hello (the README's
 # program), the echo server and client on the library's loop, typed
 # objects through a codec with a decode error reported, and deadline: small
-# nice-0 messages overtake an 32 MiB nice-7 one, and messages whose lifetime
+# nice-0 messages overtake an 8 MiB nice-7 one, and messages whose lifetime
 # ends behind it expire and are never delivered.
 set -u
 
@@ -68,17 +68,28 @@ check "typed: objects decoded, the malformed one reported with its id" \
 	      has $T/typed-srv "decode error id=4: Bad message" &&
 	      has $T/typed-srv "done: objects=5 errors=1"'
 
-deadline server 7404 >$T/dl-srv 2>&1 &
+# deadline over a rate-limited path, so that queues form: two namespaces,
+# a veth pair, netem rate 50 Mbit/s on the client's side
+ip() { /usr/sbin/ip "$@"; }
+tc() { /usr/sbin/tc "$@"; }
+ip netns add ex-c && ip netns add ex-s &&
+ip link add v0 netns ex-c type veth peer name v0 netns ex-s &&
+ip -n ex-c addr add 10.78.0.1/24 dev v0 && ip -n ex-s addr add 10.78.0.2/24 dev v0 &&
+ip -n ex-c link set v0 up && ip -n ex-s link set v0 up &&
+ip -n ex-c link set lo up && ip -n ex-s link set lo up &&
+tc -n ex-c qdisc add dev v0 root netem rate 50mbit limit 100 ||
+	echo "# netns setup failed"
+ip netns exec ex-s deadline server 7404 >$T/dl-srv 2>&1 &
 ds=$!
 wait_for grep -q listening $T/dl-srv
-deadline client duo 7404 >$T/dl 2>&1
+ip netns exec ex-c deadline client 10.78.0.2 7404 >$T/dl 2>&1
 rc=$?
 check "deadline: every message ended: 5 acked, 3 expired" eval \
 	'[ $rc -eq 0 ] && has $T/dl "done: acked=5 expired=3 aborted=0"'
 wait $ds
-# each nice-0 message was read before the 32 MiB nice-7 one
+# each nice-0 message was read before the 8 MiB nice-7 one
 overtook() {
-	big=$(line $T/dl-srv "message id=1 len=33554432 nice=7")
+	big=$(line $T/dl-srv "message id=1 len=8388608 nice=7")
 	for i in 2 3 4 5; do
 		l=$(line $T/dl-srv "message id=$i .*nice=0")
 		if [ -z "$big" ] || [ -z "$l" ] || [ "$l" -gt "$big" ]; then
@@ -88,8 +99,10 @@ overtook() {
 		fi
 	done
 }
-check "deadline: nice-0 messages overtook the 32 MiB nice-7 one" overtook
+check "deadline: nice-0 messages overtook the 8 MiB nice-7 one" overtook
 check "deadline: expired messages never delivered" eval \
 	'! grep -q "message id=[678] " $T/dl-srv &&
 	 has $T/dl-srv "end of stream: 5 messages"'
+ip netns del ex-c
+ip netns del ex-s
 exit $failed

@@ -648,4 +648,242 @@ TEST(nonblocking_refused_reports_closed)
 	post_carrier_close(c);
 }
 
+/* A handler that processes its carrier again keeps its own message. */
+struct nested {
+	int depth, calls, bad;
+};
+
+static void nested_received(struct post_carrier *c,
+			    const struct post_message *m, void *arg)
+{
+	struct nested *n = arg;
+	char want = m->len == 5 ? 'a' : 'b';
+	size_t i;
+
+	n->calls++;
+	if (!n->depth++)
+		post_carrier_process(c);	/* delivers the next one */
+	n->depth--;
+	for (i = 0; i < m->len; i++)
+		if (((char *)m->data)[i] != want)
+			n->bad++;
+}
+
+TEST(nested_process_keeps_message)
+{
+	struct post_handlers h = { .received = nested_received };
+	struct post_carrier *c, *s;
+	struct post_listener *l;
+	struct nested n = {};
+	char port[8], big[20000];
+
+	l = listen_any(_metadata, port, sizeof(port));
+	c = dial(_metadata, "127.0.0.1", port, 0);
+	ASSERT_EQ(0, post_accept(l, &s));
+	memset(big, 'b', sizeof(big));
+	ASSERT_EQ(0, post_send(s, "aaaaa", 5, NULL, NULL));
+	ASSERT_EQ(0, post_send(s, big, sizeof(big), NULL, NULL));
+	ASSERT_EQ(0, post_carrier_on(c, &h, &n));
+	DRIVE(c, n.calls == 2);
+	EXPECT_EQ(2, n.calls);
+	EXPECT_EQ(0, n.bad);
+	post_carrier_close(s);
+	post_carrier_close(c);
+	post_listener_close(l);
+}
+
+/* A reset is the carrier's error for every later call and for closed. */
+TEST(reset_is_latched)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct post_carrier *c, *s;
+	struct post_listener *l;
+	struct post_message m;
+	struct evlog e = {};
+	char port[8];
+	int rc;
+
+	l = listen_any(_metadata, port, sizeof(port));
+	c = dial(_metadata, "127.0.0.1", port, 0);
+	ASSERT_EQ(0, post_accept(l, &s));
+	ASSERT_EQ(0, setsockopt(post_carrier_fd(s), SOL_SOCKET, SO_LINGER,
+				&lg, sizeof(lg)));
+	post_carrier_close(s);	/* a reset */
+	usleep(200000);
+	rc = post_send(c, "x", 1, NULL, NULL);	/* takes the error */
+	EXPECT_EQ(-ECONNRESET, rc);
+	EXPECT_EQ(-ECONNRESET, post_send(c, "x", 1, NULL, NULL));
+	EXPECT_EQ(-ECONNRESET, post_receive(c, &m));
+	ASSERT_EQ(0, post_carrier_on(c, &ev_handlers, &e));
+	DRIVE(c, e.closed);
+	EXPECT_EQ(1, e.closed);
+	EXPECT_EQ(-ECONNRESET, e.closed_err);
+	post_carrier_close(c);
+	post_listener_close(l);
+}
+
+/* The peer is done sending: this side still answers, then closes. */
+static void eos_answer(struct post_carrier *c, void *arg)
+{
+	struct evlog *e = arg;
+
+	e->received++;
+	post_send(c, "late answer", 11, NULL, NULL);
+	post_carrier_shutdown(c);
+}
+
+TEST(end_of_stream_then_answer)
+{
+	struct post_handlers h = { .end_of_stream = eos_answer,
+				   .closed = on_closed };
+	struct post_carrier *c, *s;
+	struct post_listener *l;
+	struct post_message m;
+	struct evlog e = {};
+	char port[8];
+
+	l = listen_any(_metadata, port, sizeof(port));
+	c = dial(_metadata, "127.0.0.1", port, 0);
+	ASSERT_EQ(0, post_accept(l, &s));
+	ASSERT_EQ(0, post_carrier_on(s, &h, &e));
+	ASSERT_EQ(0, post_carrier_shutdown(c));	/* the client is done */
+	DRIVE(s, e.closed);
+	EXPECT_EQ(1, e.received);
+	EXPECT_EQ(1, e.closed);
+	EXPECT_EQ(0, e.closed_err);
+	ASSERT_EQ(1, post_receive(c, &m));
+	EXPECT_EQ(11, m.len);
+	EXPECT_EQ(0, memcmp(m.data, "late answer", 11));
+	post_message_release(&m);
+	EXPECT_EQ(0, post_receive(c, &m));
+	post_carrier_close(s);
+	post_carrier_close(c);
+	post_listener_close(l);
+}
+
+static void count_received(struct post_carrier *c,
+			   const struct post_message *m, void *arg)
+{
+	((struct evlog *)arg)->received++;
+}
+
+TEST(loop_run_zero_handles_what_is_ready)
+{
+	struct post_handlers h = { .received = count_received };
+	struct post_carrier *c, *s;
+	struct post_listener *l;
+	struct post_loop *loop;
+	struct evlog e = {};
+	char port[8];
+
+	l = listen_any(_metadata, port, sizeof(port));
+	c = dial(_metadata, "127.0.0.1", port, 0);
+	ASSERT_EQ(0, post_accept(l, &s));
+	ASSERT_EQ(0, post_loop_new(&loop));
+	ASSERT_EQ(0, post_carrier_on(c, &h, &e));
+	ASSERT_EQ(0, post_loop_add_carrier(loop, c));
+	EXPECT_EQ(-EEXIST, post_loop_add_carrier(loop, c));
+	EXPECT_EQ(-EINVAL, post_carrier_set_nonblock(c, false));
+	ASSERT_EQ(0, post_send(s, "m", 1, NULL, NULL));
+	usleep(200000);
+	EXPECT_EQ(-ETIMEDOUT, post_loop_run(loop, 0));
+	EXPECT_EQ(1, e.received);
+	EXPECT_EQ(0, post_loop_del_carrier(loop, c));
+	EXPECT_EQ(-ENOENT, post_loop_del_carrier(loop, c));
+	post_loop_free(loop);
+	post_carrier_close(s);
+	post_carrier_close(c);
+	post_listener_close(l);
+}
+
+static void on_writable(struct post_carrier *c, void *arg)
+{
+	((struct evlog *)arg)->ready++;
+}
+
+/* -EAGAIN, then the writable handler from an application's own loop. */
+TEST(writable_after_eagain)
+{
+	struct post_handlers h = { .writable = on_writable };
+	struct post_carrier *c, *s;
+	struct post_listener *l;
+	struct post_msg_props p;
+	struct post_message m;
+	struct post_policy pol;
+	struct evlog e = {};
+	static char buf[64 << 10];
+	struct post_remote *r;
+	char port[8];
+	int i, rc = 0;
+
+	l = listen_any(_metadata, port, sizeof(port));
+	post_policy_init(&pol);
+	pol.sndbuf = 64 << 10;
+	ASSERT_EQ(0, post_remote_resolve(&r, "127.0.0.1", port));
+	ASSERT_EQ(0, post_initiate(&c, r, NULL, &pol, 0));
+	post_remote_free(r);
+	ASSERT_EQ(0, post_accept(l, &s));
+	ASSERT_EQ(0, post_carrier_on(c, &h, &e));
+	EXPECT_EQ(0, post_carrier_poll_events(c) & (EPOLLOUT | EPOLLWRBAND));
+
+	/* nice 7 until there is no room for it: then EPOLLWRBAND is wanted */
+	post_props_init(&p);
+	p.niceness = 7;
+	for (i = 0; i < 10000 && !rc; i++)
+		rc = post_send(c, buf, sizeof(buf), &p, NULL);
+	ASSERT_EQ(-EAGAIN, rc);
+	EXPECT_EQ(EPOLLWRBAND, post_carrier_poll_events(c) &
+			       (EPOLLOUT | EPOLLWRBAND));
+	EXPECT_EQ(0, e.ready);
+	for (i = 0; i < 4; i++) {	/* the peer reads: room again */
+		ASSERT_EQ(1, post_receive(s, &m));
+		post_message_release(&m);
+	}
+	DRIVE(c, e.ready);
+	EXPECT_EQ(1, e.ready);
+	EXPECT_EQ(0, post_carrier_poll_events(c) & (EPOLLOUT | EPOLLWRBAND));
+	EXPECT_EQ(0, post_send(c, buf, 1, &p, NULL));
+	post_carrier_close(s);
+	post_carrier_close(c);
+	post_listener_close(l);
+}
+
+/* Sized structs and reserved members: never initialised, or from the future. */
+TEST(abi_guards)
+{
+	struct post_handlers h = { .reserved = { (void *)1 } };
+	struct post_msg_props p = { .lifetime_ms = 100 };	/* no init */
+	struct { struct post_msg_props p; uint32_t more; } future;
+	struct post_policy pol = { .stream = true };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9),
+				 .sin_zero = { 1 } };
+	struct post_carrier *c, *s;
+	struct post_listener *l;
+	struct post_remote *r;
+	char port[8];
+
+	ASSERT_EQ(0, post_remote_new(&r));
+	ASSERT_EQ(0, post_remote_add(r, (struct sockaddr *)&a, sizeof(a)));
+	a.sin_zero[0] = 2;	/* not part of a candidate */
+	EXPECT_EQ(-EEXIST, post_remote_add(r, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(-EINVAL, post_initiate(&c, r, NULL, &pol, 0));
+	post_remote_free(r);
+
+	l = listen_any(_metadata, port, sizeof(port));
+	c = dial(_metadata, "127.0.0.1", port, 0);
+	ASSERT_EQ(0, post_accept(l, &s));
+	EXPECT_EQ(-EINVAL, post_send(c, "x", 1, &p, NULL));
+	memset(&future, 0, sizeof(future));	/* padding too */
+	post_props_init(&future.p);
+	future.p.size = sizeof(future);
+	future.more = 1;
+	EXPECT_EQ(-E2BIG, post_send(c, "x", 1, &future.p, NULL));
+	future.more = 0;
+	EXPECT_EQ(0, post_send(c, "x", 1, &future.p, NULL));
+	EXPECT_EQ(-EINVAL, post_carrier_on(c, &h, NULL));
+	post_carrier_close(s);
+	post_carrier_close(c);
+	post_listener_close(l);
+}
+
 TEST_HARNESS_MAIN

@@ -446,7 +446,7 @@ TEST_F(pair, events_sent_then_acked)
 TEST_F(pair, admission_per_niceness)
 {
 	struct pollfd pfd = { .fd = self->cfd, .events = POLLOUT };
-	int sndbuf = 1 << 20;
+	int sndbuf = 1 << 20, i;
 	char buf[64] = {};
 
 	ASSERT_EQ(2, block_path(self->cfd, self->sfd, BULK));
@@ -460,13 +460,27 @@ TEST_F(pair, admission_per_niceness)
 				 &(struct props){ .nice = 0 }, MSG_DONTWAIT));
 	ASSERT_EQ(64, send_props(self->cfd, buf, 64,
 				 &(struct props){ .nice = 6 }, MSG_DONTWAIT));
-	/* poll() answers for the default niceness (events make POLLERR) */
+	/*
+	 * poll() answers for the default niceness (events make POLLERR);
+	 * POLLWRBAND only when even nice 7 has room
+	 */
+	pfd.events = POLLOUT | POLLWRBAND;
 	ASSERT_EQ(1, poll(&pfd, 1, 0));
 	ASSERT_TRUE(pfd.revents & POLLOUT);
+	ASSERT_FALSE(pfd.revents & POLLWRBAND);
 	ASSERT_EQ(0, set_u32(self->cfd, POST_NICENESS, 7));
 	poll(&pfd, 1, 0);
 	ASSERT_FALSE(pfd.revents & POLLOUT);
 	ASSERT_EQ(0, unblock(self->sfd));
+	/* the path drains: room for any niceness again (POLLERR: events) */
+	pfd.events = POLLWRBAND;
+	for (i = 0; i < 100; i++) {
+		ASSERT_LE(0, poll(&pfd, 1, 100));
+		if (pfd.revents & POLLWRBAND)
+			break;
+		usleep(100000);
+	}
+	ASSERT_TRUE(pfd.revents & POLLWRBAND);
 }
 
 /* Queued behind a blocked path, messages leave by niceness, then EDF. */

@@ -281,14 +281,26 @@ static void send_one(struct post_carrier *c, const void *d, size_t len)
 	post_props_init(&p);
 	p.niceness = nice_opt;
 	p.lifetime_ms = lifetime_opt;
-	/* handlers made the carrier non-blocking: wait for room */
-	while ((rc = post_send(c, d, len, stream_mode ? NULL : &p,
-			       &id)) == -EAGAIN) {
+	/*
+	 * handlers made the carrier non-blocking: wait for room (our messages
+	 * have the carrier's default niceness, so POLLOUT is the right wait);
+	 * a stream takes what fits and returns how much
+	 */
+	for (;;) {
+		rc = post_send(c, d, len, stream_mode ? NULL : &p, &id);
+		if (rc > 0) {
+			d = (const char *)d + rc;
+			len -= rc;
+			if (!len)
+				break;
+		} else if (rc != -EAGAIN) {
+			break;
+		}
 		pfd = (struct pollfd){ post_carrier_fd(c), POLLOUT, 0 };
 		poll(&pfd, 1, -1);
 		post_carrier_process(c);
 	}
-	if (rc)
+	if (rc < 0)
 		die("send", rc);
 	if (verbose && !stream_mode)
 		printf("queued id=%llu len=%zu\n", (unsigned long long)id, len);

@@ -63,7 +63,8 @@
  *   accepted while the bytes queued by messages of its niceness or a more
  *   urgent one are below SO_SNDBUF (one message may overshoot it), so a
  *   large nice message never keeps an urgent one out; poll() reports
- *   EPOLLOUT for the socket's default niceness (POST_NICENESS). Messages
+ *   EPOLLOUT for the socket's default niceness (POST_NICENESS) and
+ *   EPOLLWRBAND when a message of any niceness would be accepted. Messages
  *   get ids 1, 2, 3, ... in sendmsg() order on each
  *   carrier; getsockopt(POST_NEXT_ID) tells the id the next message will get.
  *
