@@ -124,13 +124,17 @@ for b in /usr/sbin/ip /usr/sbin/tc; do
 	cp "$b" "$ROOT/usr/sbin/"
 	copy_libs "$b"
 done
-# the tools and libpost's examples (they find libpost.so by their rpath,
-# and copy_libs puts it at that path)
+# the tools and libpost's examples; libpost.so.1 goes where the loader
+# looks by default (their build-tree rpath may be under the guest's /tmp)
 for b in "$TOP"/build/bin/* "$TOP"/build/examples/*; do
 	[ -x "$b" ] || continue
 	cp "$b" "$ROOT/usr/bin/"
 	copy_libs "$b"
 done
+if [ -e "$TOP/build/lib/libpost.so.1" ]; then
+	mkdir -p "$ROOT/usr/lib/x86_64-linux-gnu"
+	cp -L "$TOP/build/lib/libpost.so.1" "$ROOT/usr/lib/x86_64-linux-gnu/"
+fi
 # a test program (or the demo) and its libraries; demo.sh is not a test
 copy_test() {
 	[ -f "$1" ] || return 0
