@@ -53,7 +53,7 @@ LIB_A     := $(LIB_BIN)/libpost.a
 LIB_LINK  := -L$(LIB_BIN) -Wl,-rpath,$(LIB_BIN) -lpost
 
 .PHONY: all module userspace tools selftests check check-debug demo bench lint \
-	install install-lib clean unit fuzz lib examples
+	install install-lib clean unit fuzz lib examples ynl ynl-check
 
 all: module userspace
 
@@ -64,7 +64,8 @@ userspace: lib tools selftests examples
 
 lib: $(LIB_SO) $(LIB_A)
 tools: $(TOOLS)
-selftests: $(SELFTESTS)
+# the ynl tools: postctl.sh runs the kernel's cli.py in the guest
+selftests: $(SELFTESTS) $(KSRC)/.extracted-ynl
 examples: $(EXAMPLES)
 
 $(LIB_BIN)/%.o: lib/%.c lib/post.h lib/internal.h uapi/linux/post.h
@@ -87,6 +88,8 @@ $(EX_BIN)/%: lib/examples/%.c $(LIB_SO) lib/post.h
 
 $(TOOLS_BIN)/postcat: LDLIBS += $(LIB_LINK)
 $(TOOLS_BIN)/postcat: $(LIB_SO)
+$(TEST_BIN)/netlink: LDLIBS += -lmnl
+$(TEST_BIN)/netlink: uapi/linux/post_netlink.h
 $(TEST_BIN)/libpost: LDLIBS += $(LIB_LINK)
 $(TEST_BIN)/libpost: $(LIB_SO)
 
@@ -96,6 +99,8 @@ $(KSRC)/.extracted:
 	$(TOP)/selftests/qemu/bootstrap.sh extract $(KSRC)
 
 $(TOOLS_BIN)/postbench: LDLIBS += -lm -pthread
+$(TOOLS_BIN)/postctl: LDLIBS += -lmnl
+$(TOOLS_BIN)/postctl: uapi/linux/post_netlink.h
 
 $(TOOLS_BIN)/%: tools/%.c uapi/linux/post.h $(wildcard tools/*.h)
 	@mkdir -p $(@D)
@@ -160,11 +165,56 @@ bench:
 # compat.h exists to compare LINUX_VERSION_CODE; nothing else may.
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse \
 	--ignore FILE_PATH_CHANGES
-KSOURCES := $(filter-out %.mod.c,$(wildcard kernel/*.c)) \
-	$(filter-out kernel/compat.h,$(wildcard kernel/*.h)) uapi/linux/post.h
+# generated files (netlink-gen.[ch], post_netlink.h) are checked against
+# their spec instead (ynl-check)
+KSOURCES := $(filter-out %.mod.c kernel/netlink-gen.c,$(wildcard kernel/*.c)) \
+	$(filter-out kernel/compat.h kernel/netlink-gen.h,$(wildcard kernel/*.h)) \
+	uapi/linux/post.h
+
+# The netlink family's policies, ops and uapi enums are generated from
+# Documentation/netlink/specs/post.yaml by the kernel's own ynl-gen-c.py
+# (from linux-source-6.12), in a scratch tree shaped as it expects.
+YNL_SPEC  := Documentation/netlink/specs/post.yaml
+YNL_TREE  := $(BUILD)/ynl
+YNL_GEN   := /usr/bin/python3 $(KSRC)/tools/net/ynl/ynl-gen-c.py
+YNL_OUT   := kernel/netlink-gen.h kernel/netlink-gen.c uapi/linux/post_netlink.h
+
+$(KSRC)/.extracted-ynl:
+	$(TOP)/selftests/qemu/bootstrap.sh extract-ynl $(KSRC)
+
+# ynl-gen DIR: write the generated files under DIR
+define ynl_gen
+	rm -rf $(YNL_TREE) && mkdir -p $(YNL_TREE)/Documentation/netlink/specs \
+		$(1)/kernel $(1)/uapi/linux
+	touch $(YNL_TREE)/MAINTAINERS
+	cp $(KSRC)/Documentation/netlink/genetlink-legacy.yaml \
+		$(YNL_TREE)/Documentation/netlink/
+	cp $(YNL_SPEC) $(YNL_TREE)/$(YNL_SPEC)
+	$(YNL_GEN) --mode kernel --header --spec $(YNL_TREE)/$(YNL_SPEC) \
+		-o $(1)/kernel/netlink-gen.h
+	$(YNL_GEN) --mode kernel --source --spec $(YNL_TREE)/$(YNL_SPEC) \
+		-o $(1)/kernel/netlink-gen.c
+	$(YNL_GEN) --mode uapi --header --spec $(YNL_TREE)/$(YNL_SPEC) \
+		-o $(1)/uapi/linux/post_netlink.h
+endef
+
+# regenerate after editing the spec
+ynl: $(KSRC)/.extracted-ynl
+	$(call ynl_gen,$(TOP))
+
+# the committed files are what the spec generates
+ynl-check: $(KSRC)/.extracted-ynl
+	$(call ynl_gen,$(YNL_TREE)/out)
+	@for f in $(YNL_OUT); do \
+		cmp -s $$f $(YNL_TREE)/out/$$f || \
+		{ echo "ynl-check: $$f differs from what $(YNL_SPEC) generates (make ynl)"; \
+		  diff -u $$f $(YNL_TREE)/out/$$f | head -20; exit 1; }; \
+	done
+	@echo "ynl-check: $(YNL_OUT) match $(YNL_SPEC)"
 
 lint: $(KSRC)/.extracted
 	$(TOP)/selftests/qemu/bootstrap.sh install
+	$(MAKE) ynl-check
 	$(CHECKPATCH) -f $(KSOURCES)
 	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f kernel/compat.h
 	$(MAKE) -C $(CLOUD_KDIR) M=$(TOP)/kernel C=2 W=1 modules 2>&1 | \

@@ -19,8 +19,10 @@
  */
 #include <linux/jhash.h>
 #include <linux/slab.h>
+#include <net/genetlink.h>
 #include <net/tcp.h>
 
+#include "netlink-gen.h"
 #include "post.h"
 
 struct post_assoc {
@@ -147,6 +149,7 @@ void post_assoc_order(struct net *net, struct post_race *race)
 			race->att[n++].cand = key[i];
 			fails[i] = U8_MAX;	/* placed */
 			race->assoc_hit = true;
+			post_stat_add(POST_STAT_ASSOC_HITS, 1);
 		}
 	}
 	for (i = 0; i < race->nr; i++)
@@ -242,4 +245,64 @@ void post_assoc_flush(struct post_net *pn)
 		post_assoc_unlink(pn, e, &dead);
 	spin_unlock(&pn->assoc_lock);
 	post_assoc_free_list(&dead);
+}
+
+/*
+ * Netlink: the namespace's associations, most recently used last, from the
+ * cb->args[0]-th on. Filled under the lock: nla_put() does not sleep.
+ */
+int post_assoc_dump(struct post_net *pn, struct sk_buff *skb,
+		    struct netlink_callback *cb)
+{
+	unsigned long now = jiffies;
+	struct post_assoc *e;
+	struct nlattr *nest;
+	long idx = 0;
+	int i, err = 0;
+
+	spin_lock(&pn->assoc_lock);
+	list_for_each_entry(e, &pn->assoc_lru, lru) {
+		u32 fails = 0;
+		void *hdr;
+
+		if (idx++ < cb->args[0])
+			continue;
+		hdr = post_nl_dump_put(skb, cb, POST_CMD_ASSOC_GET);
+		if (!hdr) {
+			err = -EMSGSIZE;
+			break;
+		}
+		nest = nla_nest_start(skb, POST_A_ASSOC);
+		if (!nest) {
+			genlmsg_cancel(skb, hdr);
+			err = -EMSGSIZE;
+			break;
+		}
+		for (i = 0; i < e->nr; i++) {
+			fails += e->fails[i];
+			err = post_nl_put_addr(skb, POST_A_ASSOC_CANDIDATE,
+					       &e->key[i].sa);
+			if (err)
+				break;
+		}
+		if (!err && e->winner >= 0)
+			err = post_nl_put_addr(skb, POST_A_ASSOC_WINNER,
+					       &e->key[e->winner].sa);
+		if (err ||
+		    nla_put_u32(skb, POST_A_ASSOC_SRTT_US, e->srtt_us) ||
+		    nla_put_u32(skb, POST_A_ASSOC_EXPIRES_MS,
+				time_after(e->expires, now) ?
+				jiffies_to_msecs(e->expires - now) : 0) ||
+		    nla_put_u32(skb, POST_A_ASSOC_FAILURES, fails)) {
+			genlmsg_cancel(skb, hdr);
+			err = -EMSGSIZE;
+			break;
+		}
+		nla_nest_end(skb, nest);
+		genlmsg_end(skb, hdr);
+		cb->args[0] = idx;
+	}
+	spin_unlock(&pn->assoc_lock);
+	/* a full skb: the dump goes on in the next one */
+	return err == -EMSGSIZE && skb->len ? skb->len : err;
 }

@@ -75,16 +75,22 @@ static int __init post_init(void)
 	if (err)
 		goto err_proto;
 
+	err = post_netlink_init();
+	if (err)
+		goto err_pernet;
+
 	post_family_ops.family = post_family;
 	err = sock_register(&post_family_ops);
 	if (err) {
 		pr_err("af_post: family %d is taken (%d)\n", post_family, err);
-		goto err_pernet;
+		goto err_netlink;
 	}
 
 	pr_info("af_post: AF_POST registered as family %d\n", post_family);
 	return 0;
 
+err_netlink:
+	post_netlink_exit();
 err_pernet:
 	post_pernet_exit();
 err_proto:
@@ -97,6 +103,7 @@ err_wq:
 static void __exit post_exit(void)
 {
 	sock_unregister(post_family);
+	post_netlink_exit();
 	post_drain_exit();
 	post_pernet_exit();
 	destroy_workqueue(post_wq);

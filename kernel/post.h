@@ -18,6 +18,10 @@
  *    kernel_sendmsg and around read_sock). Never the reverse.
  *  - A listener's accept_lock (spinlock, process context only) protects its
  *    children and accept_q lists, child->child_dead and ->listening.
+ *  - The namespace's socks_lock (spinlock, _bh: the last reference on a
+ *    sock, whose destructor unlinks it, may go in softirq) protects its
+ *    list of carriers (net_node); netlink.c takes a reference on a carrier
+ *    under it, then lock_sock() without it.
  *  - Every queued io_work and armed sk_timer holds a reference on the sock.
  *    The race and scheduler hrtimers hold none: they only queue io_work,
  *    and post_destroy() cancels them before the last reference goes.
@@ -175,6 +179,7 @@ struct post_sock {
 	u32			tx_nr_unacked;
 	u64			next_id;
 	u64			msgs_sent;
+	u64			tx_bytes;	/* of messages sent */
 	u64			msgs_acked;
 	u64			msgs_expired;
 	u64			msgs_aborted;
@@ -215,6 +220,8 @@ struct post_sock {
 	u64			rx_stall_ns;	/* when the stall began */
 	u32			rx_partial_charge;	/* reassembly memory */
 	u64			msgs_received;
+	u64			rx_bytes;	/* of messages received */
+	u32			proto_errors;	/* reset for EPROTO */
 
 	/* listener (accept_lock) and child */
 	spinlock_t		accept_lock;
@@ -224,6 +231,8 @@ struct post_sock {
 	struct post_sock	*parent;	/* holds a reference */
 	struct list_head	child_node;
 	bool			child_dead;
+
+	struct list_head	net_node;	/* post_net.socks */
 };
 
 static inline struct post_sock *post_sk(const struct sock *sk)
@@ -238,13 +247,40 @@ struct post_net {
 	int			prefer_ipv6;
 	int			assoc_expiry_ms;
 	int			assoc_max;
+	int			chunk_size;
+	int			max_msg_size;
 	struct ctl_table_header	*sysctl;
 	/* association cache (assoc.c) */
 	spinlock_t		assoc_lock;
 	struct list_head	assoc_lru;	/* least recently used first */
 	struct hlist_head	*assoc_hash;
 	u32			assoc_count;
+	/* carriers and listeners of the namespace (netlink.c dumps them) */
+	spinlock_t		socks_lock;
+	struct list_head	socks;
 };
+
+/* Module-wide counters (netlink stats-get), relaxed atomics. */
+enum {
+	POST_STAT_CARRIERS_CREATED,
+	POST_STAT_CARRIERS_ACTIVE,
+	POST_STAT_RACES_WON,
+	POST_STAT_RACES_FAILED,
+	POST_STAT_MSGS_SENT,
+	POST_STAT_MSGS_RECEIVED,
+	POST_STAT_MSGS_EXPIRED,
+	POST_STAT_MSGS_ABORTED,
+	POST_STAT_PROTO_ERRORS,
+	POST_STAT_ASSOC_HITS,
+	POST_STAT_MAX
+};
+
+extern atomic64_t post_stats[POST_STAT_MAX];
+
+static inline void post_stat_add(int stat, long v)
+{
+	atomic64_add(v, &post_stats[stat]);
+}
 
 struct post_net *post_pernet(const struct net *net);
 int post_pernet_init(void);
@@ -294,6 +330,16 @@ void post_race_info(struct post_sock *ps, struct post_race_info *info);
 void post_assoc_order(struct net *net, struct post_race *race);
 void post_assoc_learn(struct net *net, struct post_race *race);
 void post_assoc_flush(struct post_net *pn);
+int post_assoc_dump(struct post_net *pn, struct sk_buff *skb,
+		    struct netlink_callback *cb);
+
+/* netlink.c */
+int post_netlink_init(void);
+void post_netlink_exit(void);
+int post_nl_put_addr(struct sk_buff *skb, int type, const struct sockaddr *sa);
+void *post_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+		       u8 cmd);
+void post_nl_notify(struct post_sock *ps);
 
 /* drain.c */
 int post_drain_start(struct socket *tsock);

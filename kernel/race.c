@@ -258,6 +258,8 @@ static void post_race_end(struct post_sock *ps, int winner, int err)
 	race->err = winner < 0 ? err : 0;
 	race->end_ns = ktime_get_ns();
 	race->done = true;
+	post_stat_add(winner < 0 ? POST_STAT_RACES_FAILED : POST_STAT_RACES_WON,
+		      1);
 }
 
 /*

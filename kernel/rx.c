@@ -139,6 +139,8 @@ static void post_rx_complete(struct post_sock *ps, struct post_msg *msg)
 	list_move_tail(&msg->list, &ps->rx_ready);
 	WRITE_ONCE(ps->rx_nr_ready, ps->rx_nr_ready + 1);
 	ps->msgs_received++;
+	ps->rx_bytes += msg->len;
+	post_stat_add(POST_STAT_MSGS_RECEIVED, 1);
 	if (msg->deadline &&
 	    (!ps->rx_next_deadline || msg->deadline < ps->rx_next_deadline)) {
 		ps->rx_next_deadline = msg->deadline;

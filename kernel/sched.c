@@ -377,10 +377,12 @@ static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
 		break;
 	case POST_EV_EXPIRED:
 		ps->msgs_expired++;
+		post_stat_add(POST_STAT_MSGS_EXPIRED, 1);
 		post_failed_add(ps, msg->id);
 		break;
 	default:
 		ps->msgs_aborted++;
+		post_stat_add(POST_STAT_MSGS_ABORTED, 1);
 		post_failed_add(ps, msg->id);
 		break;
 	}
@@ -657,6 +659,8 @@ static void post_tx_frame_done(struct post_sock *ps)
 		list_add_tail(&msg->list, &ps->tx_unacked);
 		ps->tx_nr_unacked++;
 		ps->msgs_sent++;
+		ps->tx_bytes += msg->len;
+		post_stat_add(POST_STAT_MSGS_SENT, 1);
 		post_ev_queue(ps, msg->id, POST_EV_SENT, 0);
 	}
 }
@@ -920,6 +924,7 @@ void post_tx_purge(struct post_sock *ps, int err)
 			if (err) {
 				post_ev_queue(ps, msg->id, POST_EV_ABORTED, -err);
 				ps->msgs_aborted++;
+				post_stat_add(POST_STAT_MSGS_ABORTED, 1);
 			}
 			post_tx_uncharge(ps, msg, msg->charge);
 			post_msg_free(msg);
@@ -929,6 +934,7 @@ void post_tx_purge(struct post_sock *ps, int err)
 		if (err) {
 			post_ev_queue(ps, msg->id, POST_EV_ABORTED, -err);
 			ps->msgs_aborted++;
+			post_stat_add(POST_STAT_MSGS_ABORTED, 1);
 		}
 		post_tx_uncharge(ps, msg, msg->charge);
 		post_msg_free(msg);

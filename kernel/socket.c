@@ -45,23 +45,34 @@ static void post_write_space(struct sock *sk)
 /* Last reference gone: the count in /proc/net/protocols drops here. */
 static void post_sock_destruct(struct sock *sk)
 {
+	struct post_net *pn = post_pernet(sock_net(sk));
+
+	spin_lock_bh(&pn->socks_lock);
+	list_del(&post_sk(sk)->net_node);
+	spin_unlock_bh(&pn->socks_lock);
+	post_stat_add(POST_STAT_CARRIERS_ACTIVE, -1);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 }
 
+/*
+ * A new sock's settings: its listener's (@policy), else the namespace's
+ * defaults; it joins the namespace's list for netlink dumps.
+ */
 void post_sock_init(struct sock *sk, const struct post_sock *policy)
 {
+	struct post_net *pn = post_pernet(sock_net(sk));
 	struct post_sock *ps = post_sk(sk);
 
-	ps->chunk_size = policy ? policy->chunk_size : POST_CHUNK_DEFAULT;
-	ps->max_msg_size = policy ? policy->max_msg_size : POST_MAX_MSG_DEFAULT;
+	ps->chunk_size = policy ? policy->chunk_size :
+				  READ_ONCE(pn->chunk_size);
+	ps->max_msg_size = policy ? policy->max_msg_size :
+				    READ_ONCE(pn->max_msg_size);
 	ps->hs_timeout_ms = policy ? policy->hs_timeout_ms :
 				     POST_HANDSHAKE_TIMEOUT_DEFAULT;
 	if (policy) {
 		ps->attempt_delay_ms = policy->attempt_delay_ms;
 		ps->prefer_family = policy->prefer_family;
 	} else {
-		struct post_net *pn = post_pernet(sock_net(sk));
-
 		ps->attempt_delay_ms = READ_ONCE(pn->attempt_delay_ms);
 		ps->prefer_family = READ_ONCE(pn->prefer_ipv6) ? AF_INET6 :
 								 AF_INET;
@@ -91,6 +102,11 @@ void post_sock_init(struct sock *sk, const struct post_sock *policy)
 	sk->sk_write_space = post_write_space;
 	sk->sk_destruct = post_sock_destruct;
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	post_stat_add(POST_STAT_CARRIERS_CREATED, 1);
+	post_stat_add(POST_STAT_CARRIERS_ACTIVE, 1);
+	spin_lock_bh(&pn->socks_lock);
+	list_add_tail(&ps->net_node, &pn->socks);
+	spin_unlock_bh(&pn->socks_lock);
 }
 
 /* Check a user address: its family, or a negative errno. */
@@ -508,6 +524,7 @@ static int post_release(struct socket *sock)
 	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sk->sk_state = TCP_CLOSE;
+	post_nl_notify(ps);	/* closed */
 	sock_orphan(sk);
 	release_sock(sk);
 

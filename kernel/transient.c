@@ -197,6 +197,10 @@ void post_sock_fail(struct sock *sk, int err)
 		spin_unlock(&parent->accept_lock);
 	}
 
+	if (err == -EPROTO) {
+		ps->proto_errors++;
+		post_stat_add(POST_STAT_PROTO_ERRORS, 1);
+	}
 	WRITE_ONCE(sk->sk_err, -err);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sk->sk_state = TCP_CLOSE;
@@ -234,6 +238,7 @@ void post_established(struct post_sock *ps)
 	sk_stop_timer(sk, &sk->sk_timer);
 	/* poll() reads ps->tsock once it sees ESTABLISHED (stream.c) */
 	smp_store_release(&sk->sk_state, TCP_ESTABLISHED);
+	post_nl_notify(ps);
 	if (ps->parent)
 		post_child_ready(ps);
 	else

@@ -13,7 +13,7 @@ set -eu
 # lint; then a baseline of make bench
 PACKAGES="linux-image-cloud-amd64 linux-headers-cloud-amd64 qemu-system-x86
 busybox-static iproute2 libmnl-dev cpio linux-source-6.12 xz-utils kmod gcc make
-clang libclang-rt-14-dev pkg-config binutils
+clang libclang-rt-14-dev pkg-config binutils python3-yaml python3-jsonschema
 flex bison bc libelf-dev libssl-dev
 sparse
 curl"
@@ -51,8 +51,22 @@ extract() {
 	touch "$dir/.extracted"
 }
 
+# the kernel's YNL code generator and the netlink spec schemas
+extract_ynl() {
+	dir=$1
+	[ -f "$dir/.extracted-ynl" ] && return 0
+	[ -f "$SRC_TAR" ] || install
+	mkdir -p "$dir"
+	tar -xJf "$SRC_TAR" -C "$dir" --strip-components=1 --wildcards \
+		'linux-source-6.12/tools/net/ynl/*' \
+		'linux-source-6.12/Documentation/netlink/*.yaml'
+	touch "$dir/.extracted-ynl"
+}
+
 case "${1:-}" in
 install) install ;;
 extract) extract "${2:?usage: bootstrap.sh extract DIR}" ;;
-*) echo "usage: bootstrap.sh install | extract DIR" >&2; exit 2 ;;
+extract-ynl) extract_ynl "${2:?usage: bootstrap.sh extract-ynl DIR}" ;;
+*) echo "usage: bootstrap.sh install | extract DIR | extract-ynl DIR" >&2
+   exit 2 ;;
 esac

@@ -148,6 +148,32 @@ copy_test() {
 		;;
 	esac
 }
+# python3 and the kernel's ynl cli.py (tools/net/ynl), so that postctl.sh
+# can check that the generic netlink family answers the kernel's own client
+PY=/usr/bin/python3.11
+YNL=$TOP/build/linux-src/tools/net/ynl
+if [ "$MODE" != bench ] && [ -x "$PY" ] && [ -d "$YNL" ]; then
+	mkdir -p "$ROOT/usr/lib/python3.11" "$ROOT/usr/lib/python3/dist-packages" \
+		"$ROOT/post/ynl/specs"
+	cp "$PY" "$ROOT/usr/bin/python3"
+	copy_libs "$PY"
+	(cd /usr/lib/python3.11 && tar -cf - --exclude=__pycache__ \
+		--exclude=test --exclude=tests --exclude=idlelib \
+		--exclude=tkinter --exclude=turtledemo --exclude=ensurepip \
+		--exclude=lib2to3 --exclude=pydoc_data --exclude=distutils \
+		--exclude='config-3.11*' --exclude=site-packages \
+		--exclude=unittest --exclude=asyncio --exclude=email \
+		--exclude=xml --exclude=multiprocessing --exclude=sqlite3 \
+		--exclude=curses --exclude=venv --exclude=http \
+		--exclude=urllib .) | tar -xf - -C "$ROOT/usr/lib/python3.11"
+	for so in /usr/lib/python3.11/lib-dynload/*.so; do
+		copy_libs "$so"
+	done
+	cp -r /usr/lib/python3/dist-packages/yaml \
+		"$ROOT/usr/lib/python3/dist-packages/"
+	cp -r "$YNL/cli.py" "$YNL/lib" "$ROOT/post/ynl/"
+	cp "$TOP/Documentation/netlink/specs/post.yaml" "$ROOT/post/ynl/specs/"
+fi
 if [ "$MODE" = bench ]; then
 	cp "${POST_BENCH_DIR:-$TOP/selftests/bench}"/*.sh "$ROOT/post/bench/"
 	cp /usr/bin/curl "$ROOT/usr/bin/"	# a baseline: racing in userspace

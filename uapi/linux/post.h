@@ -177,6 +177,7 @@
 #define POST_MAX_ANTECEDENTS	8U
 #define POST_FAILED_HISTORY	64U
 #define POST_EVENTS_MAX		4096U
+#define POST_ASSOC_MAX_LIMIT	65536U	/* assoc_max sysctl and netlink */
 
 /*
  * Per network namespace defaults and the association cache, as sysctls in
@@ -187,7 +188,11 @@
  *                      the cache off: nothing is looked up or learned, and
  *                      the next race forgets every association)
  *   assoc_max          associations kept, least recently used evicted first
- *                      (256, 0..65536)
+ *                      (256, 0..POST_ASSOC_MAX_LIMIT)
+ *   chunk_size         a new socket's POST_CHUNK_SIZE (16384)
+ *   max_msg_size       a new socket's POST_MAX_MSG_SIZE (16 MiB)
+ * The same settings are read and set over generic netlink (family "post",
+ * linux/post_netlink.h, Documentation/netlink/specs/post.yaml; postctl).
  */
 
 /*
