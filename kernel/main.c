@@ -45,6 +45,7 @@ static int post_create(struct net *net, struct socket *sock, int protocol,
 	sock->ops = &post_seqpacket_ops;
 	sock_init_data(sock, sk);
 	post_sock_init(sk, NULL);
+	post_sock_publish(post_sk(sk));
 	return 0;
 }
 

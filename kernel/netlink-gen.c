@@ -77,6 +77,7 @@ const struct genl_small_ops post_nl_ops[6] = {
 	{
 		.cmd	= POST_CMD_STATS_GET,
 		.doit	= post_nl_stats_get_doit,
+		.flags	= GENL_ADMIN_PERM,
 	},
 };
 

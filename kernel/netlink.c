@@ -10,11 +10,13 @@
  * static. The family is .netnsok: every request acts on the caller's
  * namespace, except the counters, which are module-wide.
  *
- * Locking: a carrier dump takes a reference on one carrier at a time under
- * the namespace's socks_lock, drops the lock and fills the message under
- * lock_sock(carrier). Notifications are sent by their callers with
- * lock_sock(carrier) held. Config values are written with WRITE_ONCE after
- * the whole request was validated, so a request applies all or nothing.
+ * Locking: a carrier dump takes references on a batch of carriers under the
+ * namespace's socks_lock, drops the lock and fills each message under
+ * lock_sock(carrier), skipping carriers closed meanwhile (SOCK_DEAD: their
+ * teardown runs unlocked). It resumes after the last carrier's net_id, so
+ * carriers closing meanwhile do not make it skip others. Notifications
+ * are sent by their callers with lock_sock(carrier) held. A config-set
+ * request is validated whole before any value is written (WRITE_ONCE).
  */
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -38,7 +40,6 @@ static struct genl_family post_nl_family __ro_after_init = {
 	.policy		= post_nl_policy,
 	.small_ops	= post_nl_ops,
 	.n_small_ops	= ARRAY_SIZE(post_nl_ops),
-	.resv_start_op	= POST_CMD_CARRIER_NTF + 1,
 	.mcgrps		= post_nl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(post_nl_mcgrps),
 };
@@ -212,47 +213,64 @@ cancel:
 	return -EMSGSIZE;
 }
 
-/* The @idx-th carrier of the namespace, with a reference, or NULL. */
-static struct post_sock *post_nl_carrier_at(struct post_net *pn, long idx)
+#define POST_NL_BATCH	16
+
+/* Up to POST_NL_BATCH carriers after net_id @after, with references. */
+static int post_nl_carriers_after(struct post_net *pn, u64 after,
+				  struct post_sock **batch)
 {
-	struct post_sock *ps, *found = NULL;
+	struct post_sock *ps;
+	int n = 0;
 
 	spin_lock_bh(&pn->socks_lock);
 	list_for_each_entry(ps, &pn->socks, net_node) {
-		if (idx--)
+		if (ps->net_id <= after)
 			continue;
 		sock_hold(&ps->sk);
-		found = ps;
-		break;
+		batch[n++] = ps;
+		if (n == POST_NL_BATCH)
+			break;
 	}
 	spin_unlock_bh(&pn->socks_lock);
-	return found;
+	return n;
+}
+
+/* One carrier of a dump, unless it closed meanwhile; advances the cursor. */
+static int post_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+			    struct post_sock *ps)
+{
+	int err = 0;
+
+	lock_sock(&ps->sk);
+	if (!sock_flag(&ps->sk, SOCK_DEAD))
+		err = post_nl_fill_carrier(skb, ps, NETLINK_CB(cb->skb).portid,
+					   cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					   POST_CMD_CARRIER_GET);
+	release_sock(&ps->sk);
+	if (!err)
+		cb->args[0] = ps->net_id;
+	return err;
 }
 
 int post_nl_carrier_get_dumpit(struct sk_buff *skb,
 			       struct netlink_callback *cb)
 {
 	struct post_net *pn = post_pernet(sock_net(skb->sk));
-	struct post_sock *ps;
-	int err = 0;
+	struct post_sock *batch[POST_NL_BATCH];
+	int i, n, err = 0;
 
-	while ((ps = post_nl_carrier_at(pn, cb->args[0]))) {
-		lock_sock(&ps->sk);
-		err = post_nl_fill_carrier(skb, ps, NETLINK_CB(cb->skb).portid,
-					   cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					   POST_CMD_CARRIER_GET);
-		release_sock(&ps->sk);
-		sock_put(&ps->sk);
-		if (err)
-			break;
-		cb->args[0]++;
+	while (!err && (n = post_nl_carriers_after(pn, cb->args[0], batch))) {
+		for (i = 0; i < n; i++) {
+			if (!err)
+				err = post_nl_dump_one(skb, cb, batch[i]);
+			sock_put(&batch[i]->sk);
+		}
 	}
 	/* a full skb: the dump goes on in the next one */
 	return err == -EMSGSIZE && skb->len ? skb->len : err;
 }
 
-/* Carrier established or closed; called under lock_sock(carrier). */
-void post_nl_notify(struct post_sock *ps)
+static void post_nl_notify(struct post_sock *ps)
 {
 	struct net *net = sock_net(&ps->sk);
 	struct sk_buff *skb;
@@ -261,13 +279,32 @@ void post_nl_notify(struct post_sock *ps)
 		return;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
-		return;
+		goto lost;
 	if (post_nl_fill_carrier(skb, ps, 0, 0, 0, POST_CMD_CARRIER_NTF)) {
 		nlmsg_free(skb);
-		return;
+		goto lost;
 	}
 	genlmsg_multicast_netns(&post_nl_family, net, skb, 0,
 				POST_NLGRP_CARRIERS, GFP_KERNEL);
+	return;
+lost:	/* listeners learn that they missed an event */
+	genl_set_err(&post_nl_family, net, 0, POST_NLGRP_CARRIERS, -ENOBUFS);
+}
+
+/* Carrier established; under lock_sock(carrier), process context. */
+void post_nl_established(struct post_sock *ps)
+{
+	ps->announced = true;
+	post_nl_notify(ps);
+}
+
+/* An established carrier closed or failed: once, as it was announced. */
+void post_nl_closed(struct post_sock *ps)
+{
+	if (!ps->announced)
+		return;
+	ps->announced = false;
+	post_nl_notify(ps);
 }
 
 int post_nl_assoc_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)

@@ -232,7 +232,9 @@ struct post_sock {
 	struct list_head	child_node;
 	bool			child_dead;
 
-	struct list_head	net_node;	/* post_net.socks */
+	struct list_head	net_node;	/* post_net.socks, until closed */
+	u64			net_id;		/* order in that list */
+	bool			announced;	/* "established" was multicast */
 };
 
 static inline struct post_sock *post_sk(const struct sock *sk)
@@ -257,7 +259,8 @@ struct post_net {
 	u32			assoc_count;
 	/* carriers and listeners of the namespace (netlink.c dumps them) */
 	spinlock_t		socks_lock;
-	struct list_head	socks;
+	struct list_head	socks;		/* by net_id */
+	u64			next_sock_id;
 };
 
 /* Module-wide counters (netlink stats-get), relaxed atomics. */
@@ -294,6 +297,8 @@ static inline bool post_is_stream(const struct sock *sk)
 /* socket.c */
 extern const struct proto_ops post_seqpacket_ops;
 void post_sock_init(struct sock *sk, const struct post_sock *policy);
+void post_sock_publish(struct post_sock *ps);
+void post_sock_unpublish(struct post_sock *ps);
 void post_sock_fail(struct sock *sk, int err);
 
 /* transient.c */
@@ -339,7 +344,8 @@ void post_netlink_exit(void);
 int post_nl_put_addr(struct sk_buff *skb, int type, const struct sockaddr *sa);
 void *post_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 		       u8 cmd);
-void post_nl_notify(struct post_sock *ps);
+void post_nl_established(struct post_sock *ps);
+void post_nl_closed(struct post_sock *ps);
 
 /* drain.c */
 int post_drain_start(struct socket *tsock);

@@ -45,18 +45,38 @@ static void post_write_space(struct sock *sk)
 /* Last reference gone: the count in /proc/net/protocols drops here. */
 static void post_sock_destruct(struct sock *sk)
 {
-	struct post_net *pn = post_pernet(sock_net(sk));
-
-	spin_lock_bh(&pn->socks_lock);
-	list_del(&post_sk(sk)->net_node);
-	spin_unlock_bh(&pn->socks_lock);
+	post_sock_unpublish(post_sk(sk));
 	post_stat_add(POST_STAT_CARRIERS_ACTIVE, -1);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 }
 
 /*
+ * Netlink dumps see a sock from when it is fully set up until it is
+ * closed: unpublished while its owner still holds a reference, so that a
+ * dump never takes one on a sock already being freed.
+ */
+void post_sock_publish(struct post_sock *ps)
+{
+	struct post_net *pn = post_pernet(sock_net(&ps->sk));
+
+	spin_lock_bh(&pn->socks_lock);
+	ps->net_id = ++pn->next_sock_id;
+	list_add_tail(&ps->net_node, &pn->socks);
+	spin_unlock_bh(&pn->socks_lock);
+}
+
+void post_sock_unpublish(struct post_sock *ps)
+{
+	struct post_net *pn = post_pernet(sock_net(&ps->sk));
+
+	spin_lock_bh(&pn->socks_lock);
+	list_del_init(&ps->net_node);
+	spin_unlock_bh(&pn->socks_lock);
+}
+
+/*
  * A new sock's settings: its listener's (@policy), else the namespace's
- * defaults; it joins the namespace's list for netlink dumps.
+ * defaults. Its creator publishes it once set up (post_sock_publish).
  */
 void post_sock_init(struct sock *sk, const struct post_sock *policy)
 {
@@ -102,11 +122,9 @@ void post_sock_init(struct sock *sk, const struct post_sock *policy)
 	sk->sk_write_space = post_write_space;
 	sk->sk_destruct = post_sock_destruct;
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	INIT_LIST_HEAD(&ps->net_node);
 	post_stat_add(POST_STAT_CARRIERS_CREATED, 1);
 	post_stat_add(POST_STAT_CARRIERS_ACTIVE, 1);
-	spin_lock_bh(&pn->socks_lock);
-	list_add_tail(&ps->net_node, &pn->socks);
-	spin_unlock_bh(&pn->socks_lock);
 }
 
 /* Check a user address: its family, or a negative errno. */
@@ -524,7 +542,8 @@ static int post_release(struct socket *sock)
 	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sk->sk_state = TCP_CLOSE;
-	post_nl_notify(ps);	/* closed */
+	post_nl_closed(ps);
+	post_sock_unpublish(ps);
 	sock_orphan(sk);
 	release_sock(sk);
 

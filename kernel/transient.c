@@ -204,6 +204,7 @@ void post_sock_fail(struct sock *sk, int err)
 	WRITE_ONCE(sk->sk_err, -err);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sk->sk_state = TCP_CLOSE;
+	post_nl_closed(ps);
 	sk_stop_timer(sk, &sk->sk_timer);
 	post_race_stop(ps);
 	post_tx_purge(ps, err);
@@ -238,7 +239,7 @@ void post_established(struct post_sock *ps)
 	sk_stop_timer(sk, &sk->sk_timer);
 	/* poll() reads ps->tsock once it sees ESTABLISHED (stream.c) */
 	smp_store_release(&sk->sk_state, TCP_ESTABLISHED);
-	post_nl_notify(ps);
+	post_nl_established(ps);
 	if (ps->parent)
 		post_child_ready(ps);
 	else
@@ -386,6 +387,7 @@ static struct post_sock *post_child_new(struct post_sock *parent,
 	sk->sk_state = TCP_SYN_RECV;
 	sock_hold(&parent->sk);
 	child->parent = parent;
+	post_sock_publish(child);
 	return child;
 }
 
@@ -482,6 +484,8 @@ void post_close_child(struct post_sock *child)
 
 	lock_sock(sk);
 	sk->sk_state = TCP_CLOSE;
+	post_nl_closed(child);
+	post_sock_unpublish(child);
 	sock_orphan(sk);
 	release_sock(sk);
 	post_destroy(child, false);

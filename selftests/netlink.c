@@ -268,6 +268,10 @@ TEST_F(fam, unprivileged_cannot_change)
 		if (talk(&nl2, req(&nl2, nl2.id, POST_CMD_ASSOC_FLUSH, 0),
 			 NULL, NULL) != -EPERM)
 			_exit(13);
+		/* module-wide counters: not for an unprivileged namespace */
+		if (talk(&nl2, req(&nl2, nl2.id, POST_CMD_STATS_GET, 0),
+			 NULL, NULL) != -EPERM)
+			_exit(16);
 		fd = open("/tmp/postctl-eperm", O_WRONLY | O_CREAT | O_TRUNC,
 			  0666);
 		if (fd < 0 || dup2(fd, 2) < 0)
@@ -462,6 +466,53 @@ TEST_F(fam, carrier_dump_matches)
 	EXPECT_EQ(10, s.v[POST_A_CARRIER_STATE]);	/* TCP_LISTEN */
 	close(cfd);
 	close(sfd);
+	close(lfd);
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+/*
+ * Dumps while carriers come and go: each dump completes, and none touches
+ * a carrier being torn down (the debug kernel's KASAN would say).
+ */
+TEST_F_TIMEOUT(fam, dump_while_carriers_close, 120)
+{
+	int status, i, rows, dumps = 0;
+	struct addr a;
+	pid_t pid;
+	int lfd = post_listener(AF_INET, &a);
+
+	ASSERT_LE(0, lfd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		for (i = 0; i < 200; i++) {
+			int c = post_connect(&a), sfd = accept(lfd, NULL, NULL);
+
+			if (c < 0 || sfd < 0)
+				_exit(1);
+			send(c, "x", 1, 0);
+			close(sfd);
+			close(c);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		rows = 0;
+		ASSERT_EQ(0, talk(&self->nl, req(&self->nl, self->nl.id,
+						 POST_CMD_CARRIER_GET,
+						 NLM_F_DUMP), count_cb, &rows));
+		ASSERT_LE(1, rows);	/* the listener at least */
+		dumps++;
+	}
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	TH_LOG("%d dumps while 200 carrier pairs came and went", dumps);
+	EXPECT_LT(1, dumps);
 	close(lfd);
 }
 
