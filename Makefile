@@ -17,7 +17,9 @@
 #                     figures printed and in build/bench/results.json
 #   make lint         checkpatch --strict, sparse (C=2) and W=1 builds against
 #                     the cloud kernel's headers and, once built, the 6.12 tree
-#   make install      install the module (and libpost) on this host
+#   make install      install the module, libpost and postctl on this host
+#   make ynl          regenerate the netlink code from its YNL spec (make lint
+#                     runs ynl-check: the committed files match the spec)
 #
 # KDIR selects the kernel build tree (default: the running kernel's).
 
@@ -223,8 +225,11 @@ lint: $(KSRC)/.extracted
 		modules 2>&1 | tee -a $(BUILD)/lint.log)
 	@! grep -E 'warning:|error:' $(BUILD)/lint.log
 
-install: module install-lib
+install: module install-lib $(TOOLS_BIN)/postctl
 	$(MAKE) -C $(KDIR) M=$(TOP)/kernel modules_install
+	install -D -m 0755 $(TOOLS_BIN)/postctl $(DESTDIR)$(PREFIX)/sbin/postctl
+	install -D -m 0644 doc/postctl.8.md \
+		$(DESTDIR)$(PREFIX)/share/doc/af_post/postctl.8.md
 
 # the library, its headers and libpost.pc (make install-lib DESTDIR=...)
 install-lib: lib
