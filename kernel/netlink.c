@@ -28,7 +28,7 @@
 #include "netlink-gen.c"
 #include "post.h"
 
-atomic64_t post_stats[POST_STAT_MAX];
+DEFINE_PER_CPU(struct post_stats, post_stats);
 
 static struct genl_family post_nl_family __ro_after_init = {
 	.name		= POST_FAMILY_NAME,
@@ -171,7 +171,7 @@ static int post_nl_fill_carrier(struct sk_buff *skb, struct post_sock *ps,
 	struct sock *sk = &ps->sk;
 	struct nlattr *nest;
 	void *hdr;
-	int err;
+	int err = -EMSGSIZE;
 
 	hdr = genlmsg_put(skb, portid, seq, &post_nl_family, flags, cmd);
 	if (!hdr)
@@ -189,8 +189,10 @@ static int post_nl_fill_carrier(struct sk_buff *skb, struct post_sock *ps,
 		err = post_nl_put_race(skb, ps);
 	if (!err)
 		err = post_nl_put_queued(skb, ps);
-	if (err ||
-	    nla_put_u64_64bit(skb, POST_A_CARRIER_TX_BYTES, ps->tx_bytes, 0) ||
+	if (err)
+		goto cancel;
+	err = -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, POST_A_CARRIER_TX_BYTES, ps->tx_bytes, 0) ||
 	    nla_put_u64_64bit(skb, POST_A_CARRIER_RX_BYTES, ps->rx_bytes, 0) ||
 	    nla_put_u64_64bit(skb, POST_A_CARRIER_TX_MSGS, ps->msgs_sent, 0) ||
 	    nla_put_u64_64bit(skb, POST_A_CARRIER_RX_MSGS, ps->msgs_received,
@@ -210,7 +212,7 @@ static int post_nl_fill_carrier(struct sk_buff *skb, struct post_sock *ps,
 	return 0;
 cancel:
 	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+	return err;	/* -EMSGSIZE: no room; -ENOMEM */
 }
 
 #define POST_NL_BATCH	16
@@ -422,7 +424,8 @@ int post_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *nest;
 	struct sk_buff *msg;
 	void *hdr;
-	int i;
+	int i, cpu;
+	u64 sum;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
@@ -434,10 +437,13 @@ int post_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	nest = nla_nest_start(msg, POST_A_STATS);
 	if (!nest)
 		goto nospace;
-	for (i = 0; i < POST_STAT_MAX; i++)
-		if (nla_put_u64_64bit(msg, attr[i],
-				      atomic64_read(&post_stats[i]), 0))
+	for (i = 0; i < POST_STAT_MAX; i++) {
+		sum = 0;	/* carriers-active: +1s and -1s, on any CPU */
+		for_each_possible_cpu(cpu)
+			sum += per_cpu(post_stats, cpu).v[i];
+		if (nla_put_u64_64bit(msg, attr[i], sum, 0))
 			goto nospace;
+	}
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);

@@ -263,7 +263,11 @@ struct post_net {
 	u64			next_sock_id;
 };
 
-/* Module-wide counters (netlink stats-get), relaxed atomics. */
+/*
+ * Module-wide counters (netlink stats-get): per CPU, because messages sent
+ * and received bump them; stats-get sums them (this_cpu_add() is safe in
+ * any context, the destructor may run in softirq).
+ */
 enum {
 	POST_STAT_CARRIERS_CREATED,
 	POST_STAT_CARRIERS_ACTIVE,
@@ -278,11 +282,15 @@ enum {
 	POST_STAT_MAX
 };
 
-extern atomic64_t post_stats[POST_STAT_MAX];
+struct post_stats {
+	u64	v[POST_STAT_MAX];
+};
+
+DECLARE_PER_CPU(struct post_stats, post_stats);
 
 static inline void post_stat_add(int stat, long v)
 {
-	atomic64_add(v, &post_stats[stat]);
+	this_cpu_add(post_stats.v[stat], v);
 }
 
 struct post_net *post_pernet(const struct net *net);

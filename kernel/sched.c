@@ -898,6 +898,19 @@ void post_set_notsent_lowat(struct post_sock *ps, struct socket *tsock)
 	release_sock(tsk);
 }
 
+/* Free a message the purge takes; with @err, it ends as aborted first. */
+static void post_tx_purge_msg(struct post_sock *ps, struct post_msg *msg,
+			      int err)
+{
+	if (err) {
+		post_ev_queue(ps, msg->id, POST_EV_ABORTED, -err);
+		ps->msgs_aborted++;
+		post_stat_add(POST_STAT_MSGS_ABORTED, 1);
+	}
+	post_tx_uncharge(ps, msg, msg->charge);
+	post_msg_free(msg);
+}
+
 /*
  * Drop everything of the send side. With @err (negative), every message not
  * yet ended is aborted with that error (the carrier failed); without, the
@@ -921,23 +934,11 @@ void post_tx_purge(struct post_sock *ps, int err)
 		list_for_each_entry_safe(e, tmp, &ps->txq.nice[i], list) {
 			msg = container_of(e, struct post_msg, q);
 			post_queue_del(&ps->txq, e);
-			if (err) {
-				post_ev_queue(ps, msg->id, POST_EV_ABORTED, -err);
-				ps->msgs_aborted++;
-				post_stat_add(POST_STAT_MSGS_ABORTED, 1);
-			}
-			post_tx_uncharge(ps, msg, msg->charge);
-			post_msg_free(msg);
+			post_tx_purge_msg(ps, msg, err);
 		}
 	list_for_each_entry_safe(msg, mtmp, &ps->tx_unacked, list) {
 		list_del(&msg->list);
-		if (err) {
-			post_ev_queue(ps, msg->id, POST_EV_ABORTED, -err);
-			ps->msgs_aborted++;
-			post_stat_add(POST_STAT_MSGS_ABORTED, 1);
-		}
-		post_tx_uncharge(ps, msg, msg->charge);
-		post_msg_free(msg);
+		post_tx_purge_msg(ps, msg, err);
 	}
 	ps->tx_nr_unacked = 0;
 	ps->tx_pending = RB_ROOT;
