@@ -13,34 +13,27 @@ void post_queue_init(struct post_queue *q)
 	q->count = 0;
 }
 
-/* Does @a go before @b? Niceness, then deadline, then id. */
-bool post_qent_before(const struct post_qent *a, const struct post_qent *b)
-{
-	if (a->niceness != b->niceness)
-		return a->niceness < b->niceness;
-	if (a->deadline != b->deadline)
-		return a->deadline < b->deadline;
-	return a->id < b->id;
-}
-
 /*
- * Insert @e in order. New messages mostly have the highest id and no or a
- * later deadline, so the search runs from the tail.
+ * Insert @e: an ordered entry at the tail of its niceness, an unordered
+ * one after the last entry whose deadline is not later than its own.
  */
 void post_queue_add(struct post_queue *q, struct post_qent *e)
 {
 	struct list_head *head = &q->nice[e->niceness];
 	struct post_qent *pos;
 
+	q->count++;
+	if (!e->unordered) {
+		list_add_tail(&e->list, head);
+		return;
+	}
 	list_for_each_entry_reverse(pos, head, list) {
-		if (!post_qent_before(e, pos)) {
+		if (pos->deadline <= e->deadline) {
 			list_add(&e->list, &pos->list);
-			q->count++;
 			return;
 		}
 	}
 	list_add(&e->list, head);
-	q->count++;
 }
 
 void post_queue_del(struct post_queue *q, struct post_qent *e)
@@ -49,18 +42,29 @@ void post_queue_del(struct post_queue *q, struct post_qent *e)
 	q->count--;
 }
 
-/* The first entry in order that @eligible accepts (all, if it is NULL). */
+/*
+ * The first entry in order that @eligible accepts (all, if it is NULL);
+ * an ordered entry it refuses holds back the ordered ones after it.
+ */
 struct post_qent *post_queue_pick(struct post_queue *q,
 				  bool (*eligible)(struct post_qent *e,
 						   void *arg),
 				  void *arg)
 {
 	struct post_qent *e;
+	bool held;
 	int i;
 
-	for (i = 0; i < POST_NICE_LEVELS; i++)
-		list_for_each_entry(e, &q->nice[i], list)
+	for (i = 0; i < POST_NICE_LEVELS; i++) {
+		held = false;
+		list_for_each_entry(e, &q->nice[i], list) {
+			if (held && !e->unordered)
+				continue;
 			if (!eligible || eligible(e, arg))
 				return e;
+			if (!e->unordered)
+				held = true;
+		}
+	}
 	return NULL;
 }

@@ -2,11 +2,18 @@
 /*
  * AF_POST send order: which queued message sends its next frame.
  *
- * Rule (documented in uapi/linux/post.h): among eligible messages, the
- * lowest niceness first; within one niceness the earliest deadline (none
- * is latest), then the lowest id, which is submission order. One list per
- * niceness, kept sorted, so the choice is the first eligible entry of the
- * first non-empty list.
+ * Rule (documented in uapi/linux/post.h): the lowest niceness first.
+ * Within one niceness, messages keep their submission order (TAPS
+ * msgOrdered), except that a message marked unordered moves ahead of the
+ * messages queued before it for as long as their deadlines are later than
+ * its own (none is latest; a tie does not move it). One list per niceness
+ * in that order: an ordered message joins at the tail, an unordered one
+ * walks from the tail towards the head past later deadlines.
+ *
+ * Eligibility (antecedents, the peer's limits) is the caller's: the choice
+ * is the first eligible entry of the first list that has one, but an
+ * ordered entry that is not eligible holds back every ordered entry after
+ * it in its list (an unordered one may still go), so that order is kept.
  *
  * This file and order.c have no kernel dependencies beyond <linux/list.h>
  * and fixed-width types: the unit tests build them in userspace. No
@@ -35,6 +42,7 @@ struct post_qent {
 	u64			deadline;	/* ns, POST_NO_DEADLINE: none */
 	u64			id;
 	u8			niceness;	/* < POST_NICE_LEVELS */
+	bool			unordered;	/* may pass by deadline */
 };
 
 struct post_queue {
@@ -43,7 +51,6 @@ struct post_queue {
 };
 
 void post_queue_init(struct post_queue *q);
-bool post_qent_before(const struct post_qent *a, const struct post_qent *b);
 void post_queue_add(struct post_queue *q, struct post_qent *e);
 void post_queue_del(struct post_queue *q, struct post_qent *e);
 struct post_qent *post_queue_pick(struct post_queue *q,

@@ -12,8 +12,10 @@
  *    otherwise. It is taken in process context only: socket calls and the
  *    carrier's io_work (transient.c).
  *  - Transient callbacks (data_ready, write_space, state_change) run in
- *    softirq with the transient's sk_callback_lock read-held. They only
- *    queue io_work; all real work happens there under lock_sock(carrier).
+ *    softirq with the transient's sk_callback_lock read-held. They never
+ *    parse or send: data_ready wakes a reader sleeping in recvmsg() (which
+ *    then reads the transient itself, in its own context) or, when nobody
+ *    waits, queues io_work; the others queue io_work.
  *  - Lock order: lock_sock(carrier) -> lock_sock(transient) (taken by
  *    kernel_sendmsg and around read_sock). Never the reverse.
  *  - A listener's accept_lock (spinlock, process context only) protects its
@@ -52,6 +54,14 @@ struct post_piece {
 	u8			*data;
 };
 
+/* What the frame in progress (ps->tx_kind) is. */
+enum post_tx_frame {
+	POST_TXF_NONE,
+	POST_TXF_DATA,		/* START or DATA of ps->tx_msg */
+	POST_TXF_CTL,		/* ABORT or EXPIRED of ps->tx_msg, on ctlq */
+	POST_TXF_ACK,		/* an ACK frame: no message */
+};
+
 /* Where a sent message is (sched.c); rx messages stay POST_TX_NONE. */
 enum post_tx_state {
 	POST_TX_NONE,
@@ -61,16 +71,20 @@ enum post_tx_state {
 };
 
 /*
- * A message. Send side: in ps->txq (q), then ps->tx_unacked, in the
- * ps->tx_pending tree (node) until it ends. Receive side: in rx_partial,
- * rx_ready, then ps->ctlq while its ACK or EXPIRED frame waits.
+ * A message. Send side: in ps->txq (q), then ps->tx_unacked (by seq), in
+ * the ps->tx_pending tree (node, by id) until it ends; on ps->tx_started
+ * (plist) while partial on the wire. Receive side: in rx_partial, then
+ * rx_ready, in the ps->rx_open tree (node, by seq) until it ends; then on
+ * ps->ctlq while its EXPIRED frame waits.
  */
 struct post_msg {
 	struct list_head	list;
 	struct list_head	pieces;
+	struct list_head	plist;	/* tx: ps->tx_started */
 	struct post_qent	q;	/* tx: place in the send queue */
-	struct rb_node		node;	/* tx: ps->tx_pending, by id */
-	u64			id;
+	struct rb_node		node;	/* tx: tx_pending by id; rx: rx_open */
+	u64			id;	/* the sender's message id */
+	u64			seq;	/* on the wire (frame.h), 0: not started */
 	u64			len;	/* whole message */
 	u64			done;	/* rx: bytes reassembled, then left to read */
 	u64			deadline; /* ns (ktime_get_ns), 0: none */
@@ -83,6 +97,7 @@ struct post_msg {
 	u8			state;	/* enum post_tx_state */
 	u8			ctl;	/* frame type to send while on ctlq */
 	bool			started; /* tx: START frame built */
+	bool			partial; /* tx: on tx_started, reserved */
 	bool			immediate;
 	bool			doomed;	/* tx: ended while its frame was going */
 };
@@ -131,6 +146,7 @@ enum post_rx_state {
 	POST_RX_PREAMBLE,
 	POST_RX_HDR,
 	POST_RX_MSG_HDR,
+	POST_RX_ACK,		/* an ACK frame's list of seqs */
 	POST_RX_DATA,
 };
 
@@ -162,6 +178,8 @@ struct post_sock {
 	u8			tx_pre_off;
 	u8			rx_pre_len;
 	u8			rx_pre[POST_PREAMBLE_LEN];
+	struct post_limits	adv;	/* what our preamble advertises */
+	struct post_limits	peer;	/* what the peer's advertised */
 	bool			tcp_up;
 	unsigned long		hs_deadline;
 
@@ -186,14 +204,24 @@ struct post_sock {
 	u64			rx_expired;
 	u32			tx_queued;
 	u32			tx_nice_queued[POST_NICE_LEVELS];
-	struct post_msg		*tx_msg;	/* frame in progress: message */
+	/* wire flow control: the peer's limits (frame.h, 3) */
+	u64			tx_seq;		/* last seq started */
+	u64			tx_acked_cum;	/* the peer's cumulative ACK */
+	struct list_head	tx_started;	/* partial messages */
+	u32			tx_nr_partial;
+	u64			tx_reserved;	/* their lengths */
+	/* the frame in progress: tx_kind says what it is */
+	u8			tx_kind;	/* POST_TXF_* */
+	struct post_msg		*tx_msg;	/* its message (DATA, CTL) */
 	struct post_piece	*tx_piece;	/* ... its data, or NULL */
 	u32			tx_off;		/* ... bytes of it sent */
 	u8			tx_hdr_len;
-	u8			tx_hdr[POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN];
+	u8			tx_hdr[POST_FRAME_HDR_LEN + 8 * POST_WIRE_ACK_MAX];
 	bool			tx_fin;		/* SHUT_WR once queue drains */
 	bool			tx_shut;	/* transient's write side closed */
 	bool			tx_corked;	/* a frame went with MSG_MORE */
+	bool			tx_flush;	/* ... and one must not wait */
+	bool			tx_peer_fin;	/* no ACK can come any more */
 	bool			drain;		/* closed gracefully: drain.c */
 
 	/* events (sched.c), read locklessly by poll: ev_count */
@@ -203,8 +231,9 @@ struct post_sock {
 
 	/* receive side (rx.c) */
 	enum post_rx_state	rx_state;
-	u32			rx_hdr_len;
-	u8			rx_hdr[POST_FRAME_HDR_LEN];
+	u32			rx_hdr_len;	/* bytes of rx_hdr collected */
+	u32			rx_want;	/* ... of this many */
+	u8			rx_hdr[8 * POST_WIRE_ACK_MAX];
 	struct post_frame	rx_frame;
 	struct post_msg		*rx_msg;	/* message the frame feeds */
 	struct post_piece	*rx_piece;	/* piece being filled */
@@ -216,7 +245,20 @@ struct post_sock {
 	bool			rx_stalled;	/* stopped reading TCP: memory */
 	bool			rx_backlog;	/* reading what waited meanwhile */
 	u32			rx_backlog_seq;	/* ... TCP's rcv_nxt at resume */
-	u32			rx_seq;		/* TCP seq of the header parsed */
+	u32			rx_tcp_seq;	/* TCP seq of the header parsed */
+	int			rx_waiters;	/* in recvmsg(), READ_ONCE */
+	bool			rx_kick;	/* data_ready woke them */
+	/* wire seqs received (frame.h, 2) and our acknowledgements of them */
+	u64			rx_last_start;	/* seq of the last START */
+	struct rb_root		rx_open;	/* not ended yet, by seq */
+	u64			rx_reserved;	/* partial messages' lengths */
+	u32			rx_ctl_charge;	/* EXPIRED frames waiting */
+	u64			ack_extra[POST_WIRE_ACK_MAX];
+	u8			ack_nr_extra;
+	bool			ack_pending;	/* something to acknowledge */
+	u32			ack_count;	/* messages since the last ACK */
+	u64			ack_due;	/* ns: send it by then */
+	struct hrtimer		ack_timer;
 	u64			rx_stall_ns;	/* when the stall began */
 	u32			rx_partial_charge;	/* reassembly memory */
 	u64			msgs_received;
@@ -325,6 +367,7 @@ void post_tcp_attach(struct post_sock *ps, struct socket *tsock,
 		     const struct post_sock *from);
 void post_tcp_detach(struct post_sock *ps, struct socket *tsock);
 void post_established(struct post_sock *ps);
+int post_carrier_io(struct post_sock *ps);
 
 /* race.c */
 int post_cand_cmp(const struct post_cand *a, const struct post_cand *b);
@@ -374,6 +417,7 @@ struct post_props {
 	u8	niceness;
 	u8	flags;		/* POST_MFLAG_* */
 	bool	immediate;
+	bool	unordered;
 };
 
 int post_props_parse(struct post_sock *ps, struct msghdr *m,
@@ -384,10 +428,12 @@ void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
 		   const struct post_props *pp);
 int post_tx_push(struct post_sock *ps);
 void post_tx_purge(struct post_sock *ps, int err);
+void post_tx_peer_fin(struct post_sock *ps);
 bool post_tx_writable(const struct sock *sk);
 bool post_tx_room(const struct post_sock *ps, u8 nice);
 int post_tx_abort(struct post_sock *ps, u64 id);
-int post_tx_heard(struct post_sock *ps, u8 type, u64 id);
+int post_tx_acked(struct post_sock *ps, u64 cum, const u64 *seqs, u32 n);
+int post_tx_expired(struct post_sock *ps, u64 seq);
 void post_sched_init(struct post_sock *ps);
 void post_sched_expire(struct post_sock *ps);
 void post_sched_arm(struct post_sock *ps);
@@ -401,9 +447,17 @@ int post_events_check(u32 mask);
 
 /* rx.c */
 int post_rx_pull(struct post_sock *ps);
+void post_rx_limits(struct post_sock *ps);
+u64 post_rx_cum(struct post_sock *ps);
+void post_ack_build(struct post_sock *ps);
+bool post_ack_wanted(struct post_sock *ps, bool data);
+void post_ack_drained(struct post_sock *ps);
+void post_ack_init(struct post_sock *ps);
+void post_ack_stop(struct post_sock *ps);
 bool post_rx_throttled(struct post_sock *ps);
 void post_rx_stall(struct post_sock *ps);
-void post_rx_resume(struct post_sock *ps);
+void post_rx_resume(struct post_sock *ps, bool kick);
+bool post_rx_mid_message(const struct post_sock *ps);
 int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 		 int flags, struct post_rcvinfo *info);
 void post_rx_expire(struct post_sock *ps, u64 now);

@@ -1,24 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * AF_POST receive side: parse the transient's byte stream (preamble, frame
- * headers, message headers, data), reassemble messages per id, queue
- * complete ones for recvmsg() and copy them out.
+ * headers, message headers, data), reassemble messages per seq, queue
+ * complete ones for recvmsg() and copy them out; acknowledge what was read.
+ *
+ * Who reads: recvmsg() reads the transient itself, in the caller's context
+ * (post_carrier_io()), when no complete message is queued; io_work reads
+ * it when data arrives and nobody sleeps in recvmsg() (poll and epoll
+ * users, senders that wait for ACKs).
+ *
+ * Limits (frame.h, 3): our preamble advertises ps->adv, computed once per
+ * connection (post_rx_limits()): max msg POST_MAX_MSG_SIZE, max partials
+ * POST_MAX_PARTIALS, rx budget max msg + SO_RCVBUF. A peer that exceeds
+ * them, or any rule of frame.h, gets the carrier reset with EPROTO.
  *
  * Memory: every piece and message header is charged to sk_rmem_alloc.
  * Reading from TCP stops while a complete message waits and what complete
  * messages hold is at or above sk_rcvbuf (TCP's own window then holds the
- * peer back).
- * Reassembly alone may use up to max(sk_rcvbuf, max_msg_size) + 1/8, counted
- * in true allocation sizes so that tiny frames cannot multiply the cost; a
- * peer that exceeds it, or any limit in frame.h, gets the carrier reset
- * with EPROTO.
+ * peer back). Reassembly is bounded by the advertised budget and, in true
+ * allocation sizes, by three times it.
+ *
+ * Acknowledgements (frame.h, 4) are state, not allocations: the messages
+ * not yet ended are in ps->rx_open by seq, so the cumulative seq is the
+ * first of them minus one; up to POST_WIRE_ACK_MAX seqs read beyond it
+ * wait in ps->ack_extra (more are covered by a later cumulative ACK). An
+ * ACK goes with the next frame we send, after POST_WIRE_ACK_MAX messages,
+ * or POST_WIRE_ACK_DELAY_MS after the reader drained the carrier (ack_timer
+ * queues io_work).
  *
  * Lifetime: a message whose START frame carried one gets a deadline (its
  * arrival + lifetime - srtt/2). Complete past it, or still unread at it,
- * it is dropped and an EXPIRED frame goes back; one the application read
- * completely is acknowledged with an ACK frame. Both reuse the message's
- * struct (no allocation) and wait on ps->ctlq, charged to sk_rmem_alloc.
- * ACK and EXPIRED frames from the peer are handed to sched.c.
+ * it is dropped and an EXPIRED frame goes back (the message's struct waits
+ * on ps->ctlq, charged to sk_rmem_alloc). ACK and EXPIRED frames from the
+ * peer are handed to sched.c.
  *
  * Locking: all functions run with lock_sock(carrier) held in process
  * context; post_rx_pull() also takes lock_sock(transient) around
@@ -28,6 +42,7 @@
 #include <linux/ktime.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/tcp.h>
 #include <linux/uio.h>
 #include <net/tcp.h>
@@ -45,36 +60,175 @@ void post_rx_uncharge(struct post_sock *ps, u32 n)
 	atomic_sub(n, &ps->sk.sk_rmem_alloc);
 }
 
-static void post_rx_drop(struct post_sock *ps, struct post_msg *msg)
+/* What our preamble advertises for this connection (frame.h, 3). */
+void post_rx_limits(struct post_sock *ps)
 {
-	list_del(&msg->list);
-	post_rx_uncharge(ps, msg->charge);
-	post_msg_free(msg);
+	u64 budget = (u64)ps->max_msg_size + READ_ONCE(ps->sk.sk_rcvbuf);
+
+	ps->adv.max_msg = ps->max_msg_size;
+	ps->adv.max_partials = POST_MAX_PARTIALS;
+	ps->adv.rx_budget = min_t(u64, budget, U32_MAX);
 }
 
-static struct post_msg *post_rx_find(struct post_sock *ps, u64 id)
+static struct post_msg *post_rx_find(struct post_sock *ps, u64 seq)
 {
 	struct post_msg *msg;
 
 	list_for_each_entry(msg, &ps->rx_partial, list)
-		if (msg->id == id)
+		if (msg->seq == seq)
 			return msg;
 	return NULL;
 }
 
+/* The open tree: every received message not ended yet, by seq. */
+static void post_rx_open_insert(struct post_sock *ps, struct post_msg *msg)
+{
+	struct rb_node **link = &ps->rx_open.rb_node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		if (msg->seq < rb_entry(parent, struct post_msg, node)->seq)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&msg->node, parent, link);
+	rb_insert_color(&msg->node, &ps->rx_open);
+}
+
+/* Every seq up to this one has ended here: what an ACK says is done. */
+u64 post_rx_cum(struct post_sock *ps)
+{
+	struct rb_node *n = rb_first(&ps->rx_open);
+
+	return n ? rb_entry(n, struct post_msg, node)->seq - 1 :
+		   ps->rx_last_start;
+}
+
 /*
- * Stop reading TCP: complete messages and our ACK/EXPIRED frames use up
- * SO_RCVBUF (either frees memory once it moves). Reassembly has its own
- * limit and does not count here, or a large message on its way would stop
- * reading at every small one that completes meanwhile.
+ * Message @msg ended here: read completely (@read), expired or aborted.
+ * What an ACK must now say: a later cumulative seq, and @msg itself if it
+ * was read and lies beyond it.
+ */
+static void post_rx_end(struct post_sock *ps, struct post_msg *msg, bool read)
+{
+	rb_erase(&msg->node, &ps->rx_open);
+	RB_CLEAR_NODE(&msg->node);
+	ps->ack_pending = true;
+	if (!read)
+		return;
+	ps->ack_count++;
+	if (msg->seq > post_rx_cum(ps) && ps->ack_nr_extra < POST_WIRE_ACK_MAX)
+		ps->ack_extra[ps->ack_nr_extra++] = msg->seq;
+}
+
+static void post_rx_drop(struct post_sock *ps, struct post_msg *msg)
+{
+	list_del(&msg->list);
+	if (!RB_EMPTY_NODE(&msg->node))
+		post_rx_end(ps, msg, false);
+	post_rx_uncharge(ps, msg->charge);
+	post_msg_free(msg);
+}
+
+/* A partial message is no longer partial: release its reservation. */
+static void post_rx_unreserve(struct post_sock *ps, struct post_msg *msg)
+{
+	ps->rx_nr_partial--;
+	ps->rx_partial_charge -= msg->charge;
+	if (msg->partial) {
+		msg->partial = false;
+		ps->rx_reserved -= msg->len;
+	}
+}
+
+/* Should the next frame we send be an ACK? @data: a data frame goes. */
+bool post_ack_wanted(struct post_sock *ps, bool data)
+{
+	if (!ps->ack_pending)
+		return false;
+	return data || ps->ack_count >= POST_WIRE_ACK_MAX ||
+	       (ps->ack_due && ktime_get_ns() >= ps->ack_due);
+}
+
+static int post_u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Build the ACK frame into ps->tx_hdr: cumulative seq and those beyond. */
+void post_ack_build(struct post_sock *ps)
+{
+	u64 cum = post_rx_cum(ps);
+	u32 i, n = 0;
+
+	sort(ps->ack_extra, ps->ack_nr_extra, sizeof(u64), post_u64_cmp, NULL);
+	for (i = 0; i < ps->ack_nr_extra; i++)
+		if (ps->ack_extra[i] > cum)
+			ps->ack_extra[n++] = ps->ack_extra[i];
+	post_frame_encode(ps->tx_hdr, POST_FRAME_ACK, 8 * n, cum);
+	post_ack_encode(ps->tx_hdr + POST_FRAME_HDR_LEN, ps->ack_extra, n);
+	ps->tx_hdr_len = POST_FRAME_HDR_LEN + 8 * n;
+	ps->ack_nr_extra = 0;
+	ps->ack_count = 0;
+	ps->ack_pending = false;
+	ps->ack_due = 0;
+	hrtimer_try_to_cancel(&ps->ack_timer);
+}
+
+/*
+ * Nothing more to read for now: what was read is acknowledged within
+ * POST_WIRE_ACK_DELAY_MS, sooner if a frame goes the other way first.
+ */
+void post_ack_drained(struct post_sock *ps)
+{
+	if (!ps->ack_pending || ps->ack_due)
+		return;
+	ps->ack_due = ktime_get_ns() + POST_WIRE_ACK_DELAY_MS * NSEC_PER_MSEC;
+	hrtimer_start(&ps->ack_timer, ns_to_ktime(ps->ack_due),
+		      HRTIMER_MODE_ABS);
+}
+
+static enum hrtimer_restart post_ack_timer(struct hrtimer *t)
+{
+	struct post_sock *ps = container_of(t, struct post_sock, ack_timer);
+
+	post_queue_io(ps);
+	return HRTIMER_NORESTART;
+}
+
+void post_ack_init(struct post_sock *ps)
+{
+	hrtimer_init(&ps->ack_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	ps->ack_timer.function = post_ack_timer;
+}
+
+/* No ACK timer may run after this (the carrier is going away). */
+void post_ack_stop(struct post_sock *ps)
+{
+	hrtimer_cancel(&ps->ack_timer);
+	ps->ack_pending = false;
+	ps->ack_due = 0;
+	ps->ack_nr_extra = 0;
+	ps->ack_count = 0;
+}
+
+/*
+ * Stop reading TCP: complete messages use up SO_RCVBUF (memory frees once
+ * the application reads them). Reassembly has its own limit and EXPIRED
+ * frames waiting to go do not count here, so reading never waits for
+ * sending, or a large message on its way would stop reading at every
+ * small one that completes meanwhile.
  */
 bool post_rx_throttled(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
 
-	return (ps->rx_nr_ready || !list_empty(&ps->ctlq)) &&
-	       sk_rmem_alloc_get(sk) - ps->rx_partial_charge >=
-	       READ_ONCE(sk->sk_rcvbuf);
+	return ps->rx_nr_ready &&
+	       sk_rmem_alloc_get(sk) - ps->rx_partial_charge -
+	       ps->rx_ctl_charge >= READ_ONCE(sk->sk_rcvbuf);
 }
 
 /*
@@ -88,22 +242,26 @@ void post_rx_stall(struct post_sock *ps)
 		ps->rx_stall_ns = ktime_get_ns();
 }
 
-/* Read again: everything TCP holds now waited since the stall began. */
-void post_rx_resume(struct post_sock *ps)
+/*
+ * Read again: everything TCP holds now waited since the stall began. The
+ * caller reads, or with @kick leaves it to io_work.
+ */
+void post_rx_resume(struct post_sock *ps, bool kick)
 {
 	ps->rx_stalled = false;
 	if (ps->tsock) {
 		ps->rx_backlog_seq = READ_ONCE(tcp_sk(ps->tsock->sk)->rcv_nxt);
 		ps->rx_backlog = true;
 	}
-	post_queue_io(ps);
+	if (kick)
+		post_queue_io(ps);
 }
 
 /* When the frame just parsed arrived, as far as lifetimes go. */
 static u64 post_rx_arrival(struct post_sock *ps, u64 now)
 {
 	if (ps->rx_backlog) {
-		if (before(ps->rx_seq, ps->rx_backlog_seq))
+		if (before(ps->rx_tcp_seq, ps->rx_backlog_seq))
 			return ps->rx_stall_ns;
 		ps->rx_backlog = false;
 	}
@@ -111,7 +269,7 @@ static u64 post_rx_arrival(struct post_sock *ps, u64 now)
 	return now;
 }
 
-/* Drop @msg unread, its lifetime over, and tell the sender. */
+/* Drop complete message @msg unread, its lifetime over; tell the sender. */
 static void post_rx_expired(struct post_sock *ps, struct post_msg *msg)
 {
 	struct post_piece *p, *tmp;
@@ -124,13 +282,13 @@ static void post_rx_expired(struct post_sock *ps, struct post_msg *msg)
 		post_piece_free(p);
 	}
 	ps->rx_expired++;
+	post_rx_end(ps, msg, false);
 	post_ctl_queue(ps, msg, POST_FRAME_EXPIRED);
 }
 
 static void post_rx_complete(struct post_sock *ps, struct post_msg *msg)
 {
-	ps->rx_nr_partial--;
-	ps->rx_partial_charge -= msg->charge;
+	post_rx_unreserve(ps, msg);
 	if (msg->deadline && msg->deadline <= ktime_get_ns()) {
 		post_rx_expired(ps, msg);
 		return;
@@ -152,6 +310,7 @@ static void post_rx_complete(struct post_sock *ps, struct post_msg *msg)
 void post_rx_expire(struct post_sock *ps, u64 now)
 {
 	struct post_msg *msg, *tmp;
+	bool dropped = false;
 	u64 next = 0;
 
 	list_for_each_entry_safe(msg, tmp, &ps->rx_ready, list) {
@@ -160,23 +319,29 @@ void post_rx_expire(struct post_sock *ps, u64 now)
 		if (msg->deadline <= now) {
 			post_rx_expired(ps, msg);
 			WRITE_ONCE(ps->rx_nr_ready, ps->rx_nr_ready - 1);
+			dropped = true;
 			continue;
 		}
 		if (!next || msg->deadline < next)
 			next = msg->deadline;
 	}
 	ps->rx_next_deadline = next;
+	if (dropped && !ps->rx_nr_ready)
+		post_ack_drained(ps);
 }
 
-/* Start filling a piece of @len bytes of @msg from the stream. */
+/*
+ * Start filling a piece of @len bytes of @msg from the stream: the payload
+ * of a DATA frame (@data) or of its START.
+ */
 static int post_rx_begin_data(struct post_sock *ps, struct post_msg *msg,
-			      u32 len)
+			      u32 len, bool data)
 {
-	u32 limit = max_t(u32, READ_ONCE(ps->sk.sk_rcvbuf), ps->max_msg_size);
+	u64 limit = 3 * (u64)ps->adv.rx_budget;
 	struct post_piece *p;
 
-	limit += limit / 8;
 	if (msg->done + len > msg->len ||
+	    (data && msg->done + len < msg->len && len < POST_WIRE_DATA_MIN) ||
 	    ps->rx_partial_charge + post_piece_truesize(len) > limit)
 		return -EPROTO;
 
@@ -192,6 +357,15 @@ static int post_rx_begin_data(struct post_sock *ps, struct post_msg *msg,
 	return 0;
 }
 
+/* Collect @want bytes into rx_hdr in state @state next. */
+static void post_rx_expect(struct post_sock *ps, enum post_rx_state state,
+			   u32 want)
+{
+	ps->rx_state = state;
+	ps->rx_want = want;
+	ps->rx_hdr_len = 0;
+}
+
 /* A frame header arrived: check it against our state and pick what's next. */
 static int post_rx_frame(struct post_sock *ps)
 {
@@ -201,30 +375,45 @@ static int post_rx_frame(struct post_sock *ps)
 	if (post_frame_decode(ps->rx_hdr, f))
 		return -EPROTO;
 
-	ps->rx_state = POST_RX_HDR;
+	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
 	switch (f->type) {
 	case POST_FRAME_START:
-		if (ps->rx_nr_partial >= POST_MAX_PARTIALS ||
-		    post_rx_find(ps, f->id))
+		if (f->seq != ps->rx_last_start + 1)
 			return -EPROTO;
-		ps->rx_state = POST_RX_MSG_HDR;
+		post_rx_expect(ps, POST_RX_MSG_HDR, POST_MSG_HDR_LEN);
 		return 0;
 	case POST_FRAME_DATA:
-		msg = post_rx_find(ps, f->id);
+		msg = post_rx_find(ps, f->seq);
 		if (!msg)
 			return -EPROTO;
-		return post_rx_begin_data(ps, msg, f->len);
+		return post_rx_begin_data(ps, msg, f->len, true);
 	case POST_FRAME_ABORT:
-		msg = post_rx_find(ps, f->id);
+		msg = post_rx_find(ps, f->seq);
 		if (!msg)
 			return -EPROTO;
-		ps->rx_nr_partial--;
-		ps->rx_partial_charge -= msg->charge;
+		post_rx_unreserve(ps, msg);
 		post_rx_drop(ps, msg);
 		return 0;
-	default:	/* ACK, EXPIRED: about a message we sent */
-		return post_tx_heard(ps, f->type, f->id);
+	case POST_FRAME_ACK:
+		if (f->len) {
+			post_rx_expect(ps, POST_RX_ACK, f->len);
+			return 0;
+		}
+		return post_tx_acked(ps, f->seq, NULL, 0);
+	default:	/* EXPIRED: about a message we sent */
+		return post_tx_expired(ps, f->seq);
 	}
+}
+
+static int post_rx_ack(struct post_sock *ps)
+{
+	u64 seqs[POST_WIRE_ACK_MAX];
+	u32 len = ps->rx_frame.len;
+
+	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
+	if (post_ack_decode(ps->rx_hdr, len, ps->rx_frame.seq, seqs))
+		return -EPROTO;
+	return post_tx_acked(ps, ps->rx_frame.seq, seqs, len / 8);
 }
 
 /* A message header arrived after START: create the message. */
@@ -233,16 +422,23 @@ static int post_rx_start(struct post_sock *ps)
 	u32 dlen = ps->rx_frame.len - POST_MSG_HDR_LEN;
 	struct post_msg_hdr mh;
 	struct post_msg *msg;
+	bool partial;
 
-	if (post_msg_hdr_decode(ps->rx_hdr, &mh) || mh.len > ps->max_msg_size ||
+	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
+	if (post_msg_hdr_decode(ps->rx_hdr, &mh) || mh.len > ps->adv.max_msg ||
 	    dlen > mh.len)
+		return -EPROTO;
+	partial = dlen < mh.len;
+	if (partial && (ps->rx_nr_partial >= ps->adv.max_partials ||
+			ps->rx_reserved + mh.len > ps->adv.rx_budget))
 		return -EPROTO;
 
 	msg = kzalloc(sizeof(*msg), ps->sk.sk_allocation);
 	if (!msg)
 		return -ENOBUFS;
 	INIT_LIST_HEAD(&msg->pieces);
-	msg->id = ps->rx_frame.id;
+	msg->seq = ps->rx_frame.seq;
+	msg->id = mh.id;
 	msg->len = mh.len;
 	msg->niceness = mh.niceness;
 	msg->flags = mh.flags;
@@ -259,14 +455,19 @@ static int post_rx_start(struct post_sock *ps)
 		if (!msg->deadline)
 			msg->deadline = 1;
 	}
+	ps->rx_last_start = msg->seq;
+	post_rx_open_insert(ps, msg);
 	list_add_tail(&msg->list, &ps->rx_partial);
 	ps->rx_nr_partial++;
+	if (partial) {
+		msg->partial = true;
+		ps->rx_reserved += msg->len;
+	}
 	post_rx_charge(ps, msg, sizeof(*msg));
 	ps->rx_partial_charge += sizeof(*msg);
 
-	ps->rx_state = POST_RX_HDR;
 	if (dlen)
-		return post_rx_begin_data(ps, msg, dlen);
+		return post_rx_begin_data(ps, msg, dlen, false);
 	if (!msg->len)
 		post_rx_complete(ps, msg);
 	return 0;
@@ -280,9 +481,30 @@ static void post_rx_piece_done(struct post_sock *ps)
 	msg->done += ps->rx_piece->len;
 	ps->rx_piece = NULL;
 	ps->rx_msg = NULL;
-	ps->rx_state = POST_RX_HDR;
+	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
 	if (msg->done == msg->len)
 		post_rx_complete(ps, msg);
+}
+
+/* The peer's preamble: its first bytes, then its limits. */
+static int post_rx_preamble(struct post_sock *ps)
+{
+	int err;
+
+	if (ps->rx_hdr_len == POST_PREAMBLE_FIXED) {
+		err = post_preamble_check(ps->rx_hdr);
+		if (!err) {
+			ps->rx_want = POST_PREAMBLE_LEN;
+			return 0;
+		}
+	} else {
+		err = post_preamble_decode(ps->rx_hdr, &ps->peer);
+		if (!err) {
+			post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
+			return 0;
+		}
+	}
+	return err == POST_WIRE_EVERSION ? -EPROTONOSUPPORT : -EPROTO;
 }
 
 static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
@@ -297,27 +519,19 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		u8 *dst;
 		u32 n;
 
-		switch (ps->rx_state) {
-		case POST_RX_PREAMBLE:
-			n = min_t(size_t, avail, POST_PREAMBLE_LEN - ps->rx_pre_len);
-			dst = ps->rx_pre + ps->rx_pre_len;
-			break;
-		case POST_RX_HDR:
-			if (!ps->rx_hdr_len && post_rx_throttled(ps)) {
+		if (ps->rx_state == POST_RX_DATA) {
+			n = min_t(size_t, avail,
+				  ps->rx_piece->len - ps->rx_piece_off);
+			dst = ps->rx_piece->data + ps->rx_piece_off;
+		} else {
+			if (ps->rx_state == POST_RX_HDR && !ps->rx_hdr_len &&
+			    post_rx_throttled(ps)) {
 				post_rx_stall(ps);
 				desc->count = 0;
 				continue;
 			}
-			fallthrough;
-		case POST_RX_MSG_HDR:
-			n = min_t(size_t, avail, POST_FRAME_HDR_LEN - ps->rx_hdr_len);
+			n = min_t(size_t, avail, ps->rx_want - ps->rx_hdr_len);
 			dst = ps->rx_hdr + ps->rx_hdr_len;
-			break;
-		default:
-			n = min_t(size_t, avail,
-				  ps->rx_piece->len - ps->rx_piece_off);
-			dst = ps->rx_piece->data + ps->rx_piece_off;
-			break;
 		}
 
 		if (skb_copy_bits(skb, offset + used, dst, n)) {
@@ -326,35 +540,31 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		}
 		used += n;
 
-		switch (ps->rx_state) {
-		case POST_RX_PREAMBLE:
-			ps->rx_pre_len += n;
-			if (ps->rx_pre_len < POST_PREAMBLE_LEN)
-				break;
-			err = post_preamble_decode(ps->rx_pre);
-			if (err) {
-				err = err == POST_WIRE_EVERSION ?
-				      -EPROTONOSUPPORT : -EPROTO;
-				break;
-			}
-			ps->rx_state = POST_RX_HDR;
-			/* the carrier goes live in io_work: stop here */
-			desc->count = 0;
-			break;
-		case POST_RX_HDR:
-		case POST_RX_MSG_HDR:
-			ps->rx_hdr_len += n;
-			if (ps->rx_hdr_len < POST_FRAME_HDR_LEN)
-				break;
-			ps->rx_seq = TCP_SKB_CB(skb)->seq + offset + used;
-			ps->rx_hdr_len = 0;
-			err = ps->rx_state == POST_RX_HDR ? post_rx_frame(ps) :
-							    post_rx_start(ps);
-			break;
-		default:
+		if (ps->rx_state == POST_RX_DATA) {
 			ps->rx_piece_off += n;
 			if (ps->rx_piece_off == ps->rx_piece->len)
 				post_rx_piece_done(ps);
+			continue;
+		}
+		ps->rx_hdr_len += n;
+		if (ps->rx_hdr_len < ps->rx_want)
+			continue;
+		switch (ps->rx_state) {
+		case POST_RX_PREAMBLE:
+			err = post_rx_preamble(ps);
+			/* the carrier goes live in post_carrier_io(): stop */
+			if (!err && ps->rx_state != POST_RX_PREAMBLE)
+				desc->count = 0;
+			break;
+		case POST_RX_HDR:
+			ps->rx_tcp_seq = TCP_SKB_CB(skb)->seq + offset + used;
+			err = post_rx_frame(ps);
+			break;
+		case POST_RX_MSG_HDR:
+			err = post_rx_start(ps);
+			break;
+		default:	/* POST_RX_ACK */
+			err = post_rx_ack(ps);
 			break;
 		}
 		if (err)
@@ -379,6 +589,7 @@ int post_rx_pull(struct post_sock *ps)
 	u64 before = ps->msgs_received;
 	struct sock *tsk;
 
+	sock_owned_by_me(&ps->sk);
 	if (!ps->tsock)
 		return 0;
 	if (post_rx_throttled(ps)) {
@@ -387,6 +598,9 @@ int post_rx_pull(struct post_sock *ps)
 	}
 
 	tsk = ps->tsock->sk;
+	if (skb_queue_empty_lockless(&tsk->sk_receive_queue) &&
+	    !READ_ONCE(tcp_sk(tsk)->urg_data))
+		return 0;
 	lock_sock(tsk);
 	ps->tsock->ops->read_sock(tsk, &desc, post_rx_actor);
 	/* read_sock stops for good at urgent data: no AF_POST peer sends it */
@@ -397,6 +611,13 @@ int post_rx_pull(struct post_sock *ps)
 	if (desc.error)
 		return desc.error;
 	return ps->msgs_received - before;
+}
+
+/* Is the stream in the middle of a message or frame (for a FIN)? */
+bool post_rx_mid_message(const struct post_sock *ps)
+{
+	return ps->rx_nr_partial || ps->rx_state != POST_RX_HDR ||
+	       ps->rx_hdr_len;
 }
 
 /*
@@ -463,7 +684,9 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 	if (!msg->done) {	/* all read: acknowledge it */
 		list_del(&msg->list);
 		WRITE_ONCE(ps->rx_nr_ready, ps->rx_nr_ready - 1);
-		post_ctl_queue(ps, msg, POST_FRAME_ACK);
+		post_rx_end(ps, msg, true);
+		post_rx_uncharge(ps, msg->charge);
+		post_msg_free(msg);
 	}
 	return copied;
 }
@@ -483,6 +706,7 @@ void post_rx_drop_partials(struct post_sock *ps)
 	ps->rx_msg = NULL;
 	ps->rx_nr_partial = 0;
 	ps->rx_partial_charge = 0;
+	ps->rx_reserved = 0;
 }
 
 void post_rx_purge(struct post_sock *ps)
@@ -493,8 +717,14 @@ void post_rx_purge(struct post_sock *ps)
 	list_for_each_entry_safe(msg, tmp, &ps->rx_ready, list)
 		post_rx_drop(ps, msg);
 	WRITE_ONCE(ps->rx_nr_ready, 0);
+	ps->rx_open = RB_ROOT;
+	ps->rx_last_start = 0;
 	ps->rx_next_deadline = 0;
 	ps->rx_stalled = false;
 	ps->rx_backlog = false;
 	ps->rx_stall_ns = 0;
+	ps->ack_pending = false;
+	ps->ack_nr_extra = 0;
+	ps->ack_count = 0;
+	ps->ack_due = 0;
 }

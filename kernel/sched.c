@@ -4,13 +4,29 @@
  * antecedents, control frames and delivery events.
  *
  * A message sent with sendmsg() is queued (ps->txq, ordered by order.c),
- * and framed onto the transient one frame at a time: before each frame the
- * scheduler picks again, so chunks of different messages interleave. A
- * message whose last byte is in TCP waits on ps->tx_unacked for the peer's
- * ACK or EXPIRED frame. Every message not yet ended is in ps->tx_pending
- * (an rbtree by id), which answers "is this antecedent still pending?".
- * Control frames (our ACK/EXPIRED for received messages, ABORT for ours)
- * wait on ps->ctlq and go before any data frame.
+ * and framed onto the transient one frame at a time, in the caller's
+ * context (sendmsg(), or io_work when TCP made room): before each frame
+ * the scheduler picks again, so chunks of different messages interleave.
+ * A message gets its wire seq when its START frame is built; a message
+ * whose last byte is in TCP waits on ps->tx_unacked (by seq) for the
+ * peer's ACK or EXPIRED frame. Every message not yet ended is in
+ * ps->tx_pending (an rbtree by id), which answers "is this antecedent
+ * still pending?". Control frames (EXPIRED for received messages, ABORT
+ * for ours) wait on ps->ctlq and go before anything else, then our ACK
+ * (rx.c decides when one is due), then data.
+ *
+ * Flow control (frame.h, 3): a message that needs more than one frame
+ * starts only while fewer than the peer's max partials are partial and
+ * its length fits the peer's rx budget beside theirs (tx_reserved); the
+ * lowest niceness that cannot start waits, later ones of its niceness
+ * with it (order.c), so started messages always complete.
+ *
+ * Coalescing: a frame goes to TCP with MSG_MORE when another follows in
+ * the same push (post_tx_more()), the last one without, so that TCP's
+ * autocork lets small messages share a segment while earlier ones are
+ * still on their way out. After an immediate message or a control frame,
+ * or when a push ends earlier than guessed, TCP is told to send what it
+ * holds at once (tcp_push_pending_frames() through tcp_sock_set_cork()).
  *
  * TCP holds at most notsent_lowat bytes it has not sent yet (plus the frame
  * being written): the transient's TCP_NOTSENT_LOWAT is set to it, so the
@@ -211,7 +227,8 @@ int post_props_parse(struct post_sock *ps, struct msghdr *m,
 	for_each_cmsghdr(c, m) {
 		if (!CMSG_OK(m, c) || c->cmsg_level != SOL_POST ||
 		    c->cmsg_type < POST_CMSG_LIFETIME ||
-		    c->cmsg_type > POST_CMSG_IDEMPOTENT ||
+		    (c->cmsg_type > POST_CMSG_IDEMPOTENT &&
+		     c->cmsg_type != POST_CMSG_UNORDERED) ||
 		    (seen & BIT(c->cmsg_type)))
 			return -EINVAL;
 		seen |= BIT(c->cmsg_type);
@@ -247,6 +264,11 @@ int post_props_parse(struct post_sock *ps, struct msghdr *m,
 			if (v > 1)
 				return -EINVAL;
 			pp->immediate = v;
+			break;
+		case POST_CMSG_UNORDERED:
+			if (v > 1)
+				return -EINVAL;
+			pp->unordered = v;
 			break;
 		default:	/* POST_CMSG_IDEMPOTENT */
 			if (v > 1)
@@ -309,20 +331,33 @@ static bool post_ante_failed(struct post_sock *ps, const struct post_msg *msg)
 	return false;
 }
 
-/* Queue a control frame for @msg; drop it if it can no longer go out. */
+/* A control frame's message is done with: uncharge and free it. */
+static void post_ctl_free(struct post_sock *ps, struct post_msg *msg)
+{
+	if (msg->ctl == POST_FRAME_ABORT) {
+		post_tx_uncharge(ps, msg, msg->charge);
+	} else {
+		ps->rx_ctl_charge -= msg->charge;
+		post_rx_uncharge(ps, msg->charge);
+	}
+	post_msg_free(msg);
+}
+
+/*
+ * Queue a control frame (ABORT of ours, EXPIRED of the peer's) for @msg;
+ * drop it if it can no longer go out.
+ */
 void post_ctl_queue(struct post_sock *ps, struct post_msg *msg, u8 type)
 {
 	msg->ctl = type;
+	if (type != POST_FRAME_ABORT)
+		ps->rx_ctl_charge += msg->charge;
 	if (ps->tsock && !ps->tx_shut &&
 	    READ_ONCE(ps->sk.sk_state) == TCP_ESTABLISHED) {
 		list_add_tail(&msg->list, &ps->ctlq);
 		return;
 	}
-	if (type == POST_FRAME_ABORT)
-		post_tx_uncharge(ps, msg, msg->charge);
-	else
-		post_rx_uncharge(ps, msg->charge);
-	post_msg_free(msg);
+	post_ctl_free(ps, msg);
 }
 
 void post_ctl_purge(struct post_sock *ps)
@@ -331,12 +366,35 @@ void post_ctl_purge(struct post_sock *ps)
 
 	list_for_each_entry_safe(msg, tmp, &ps->ctlq, list) {
 		list_del(&msg->list);
-		if (msg->ctl == POST_FRAME_ABORT)
-			post_tx_uncharge(ps, msg, msg->charge);
-		else
-			post_rx_uncharge(ps, msg->charge);
-		post_msg_free(msg);
+		post_ctl_free(ps, msg);
 	}
+}
+
+/* A message partial on the wire is no longer: release its reservation. */
+static void post_tx_unreserve(struct post_sock *ps, struct post_msg *msg)
+{
+	if (!msg->partial)
+		return;
+	msg->partial = false;
+	list_del_init(&msg->plist);
+	ps->tx_nr_partial--;
+	ps->tx_reserved -= msg->len;
+}
+
+/* Messages waiting for the peer's word, in seq order. */
+static void post_tx_unacked_add(struct post_sock *ps, struct post_msg *msg)
+{
+	struct post_msg *pos;
+
+	list_for_each_entry_reverse(pos, &ps->tx_unacked, list) {
+		if (pos->seq < msg->seq) {
+			list_add(&msg->list, &pos->list);
+			goto out;
+		}
+	}
+	list_add(&msg->list, &ps->tx_unacked);
+out:
+	ps->tx_nr_unacked++;
 }
 
 static void post_tx_drop_pieces(struct post_sock *ps, struct post_msg *msg)
@@ -351,11 +409,21 @@ static void post_tx_drop_pieces(struct post_sock *ps, struct post_msg *msg)
 	}
 }
 
-/* Forget the frame built but not yet written at all: the next is picked. */
+/*
+ * Forget the data frame built but not yet written at all: the next is
+ * picked. A START gives its seq and reservation back.
+ */
 static void post_tx_unbuild(struct post_sock *ps)
 {
-	if (ps->tx_hdr_len > POST_FRAME_HDR_LEN)	/* a START frame */
-		ps->tx_msg->started = false;
+	struct post_msg *msg = ps->tx_msg;
+
+	if (ps->tx_hdr_len > POST_FRAME_HDR_LEN) {	/* a START frame */
+		msg->started = false;
+		msg->seq = 0;
+		ps->tx_seq--;
+		post_tx_unreserve(ps, msg);
+	}
+	ps->tx_kind = POST_TXF_NONE;
 	ps->tx_msg = NULL;
 	ps->tx_piece = NULL;
 }
@@ -397,9 +465,10 @@ static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
 
 	post_queue_del(&ps->txq, &msg->q);
 	msg->state = POST_TX_ENDED;
-	if (ps->tx_msg == msg) {
+	if (ps->tx_kind == POST_TXF_DATA && ps->tx_msg == msg) {
 		msg->doomed = true;	/* post_tx_frame_done() aborts it */
 	} else if (msg->started) {
+		post_tx_unreserve(ps, msg);
 		post_tx_drop_pieces(ps, msg);
 		post_ctl_queue(ps, msg, POST_FRAME_ABORT);
 	} else {
@@ -415,7 +484,7 @@ static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
 static bool post_tx_end_queued(struct post_sock *ps, struct post_msg *msg,
 			       u32 type, int err)
 {
-	if (ps->tx_msg == msg) {
+	if (ps->tx_kind == POST_TXF_DATA && ps->tx_msg == msg) {
 		if (!ps->tx_off)
 			post_tx_unbuild(ps);
 		else if (!ps->tx_piece ||
@@ -470,6 +539,7 @@ struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
 		return ERR_PTR(-ENOBUFS);
 	INIT_LIST_HEAD(&msg->pieces);
 	INIT_LIST_HEAD(&msg->list);
+	INIT_LIST_HEAD(&msg->plist);
 	msg->len = len;
 	msg->charge = sizeof(*msg);
 	if (pp->nr_ante) {
@@ -520,6 +590,7 @@ void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
 	msg->q.id = msg->id;
 	msg->q.niceness = msg->niceness;
 	msg->q.deadline = msg->deadline ? : POST_NO_DEADLINE;
+	msg->q.unordered = pp->unordered;
 	post_queue_add(&ps->txq, &msg->q);
 	post_pending_insert(ps, msg);
 	post_tx_charge(ps, msg, msg->charge);
@@ -535,13 +606,29 @@ void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
 	}
 }
 
-/* A message may go once every antecedent was acknowledged. */
+/* Will @msg be partial on the wire once its START frame is built? */
+static bool post_tx_multi_frame(struct post_msg *msg)
+{
+	struct post_piece *p;
+
+	p = list_first_entry_or_null(&msg->pieces, struct post_piece, list);
+	return p && p->len < msg->len;
+}
+
+/*
+ * A message may go once every antecedent was acknowledged, and start once
+ * the peer can hold it (frame.h, 3).
+ */
 static bool post_tx_eligible(struct post_qent *e, void *arg)
 {
 	struct post_msg *msg = container_of(e, struct post_msg, q);
 	struct post_sock *ps = arg;
 	int i;
 
+	if (!msg->started && post_tx_multi_frame(msg) &&
+	    (ps->tx_nr_partial >= ps->peer.max_partials ||
+	     ps->tx_reserved + msg->len > ps->peer.rx_budget))
+		return false;
 	for (i = 0; i < msg->nr_ante; i++)
 		if (post_pending_find(ps, msg->ante[i]))
 			return false;
@@ -572,17 +659,24 @@ static bool post_tx_next_frame(struct post_sock *ps)
 	struct post_msg *msg;
 	struct post_qent *e;
 
+	ps->tx_off = 0;
+	ps->tx_piece = NULL;
 	msg = list_first_entry_or_null(&ps->ctlq, struct post_msg, list);
 	if (msg) {
-		post_frame_encode(ps->tx_hdr, msg->ctl, 0, msg->id);
+		post_frame_encode(ps->tx_hdr, msg->ctl, 0, msg->seq);
 		ps->tx_hdr_len = POST_FRAME_HDR_LEN;
+		ps->tx_kind = POST_TXF_CTL;
 		ps->tx_msg = msg;
-		ps->tx_piece = NULL;
-		ps->tx_off = 0;
 		return true;
 	}
 
 	e = post_queue_pick(&ps->txq, post_tx_eligible, ps);
+	if (post_ack_wanted(ps, e)) {	/* it rides with the data, if any */
+		post_ack_build(ps);
+		ps->tx_kind = POST_TXF_ACK;
+		ps->tx_msg = NULL;
+		return true;
+	}
 	if (!e)
 		return false;
 	msg = container_of(e, struct post_msg, q);
@@ -600,9 +694,11 @@ static bool post_tx_next_frame(struct post_sock *ps)
 	}
 
 	if (!msg->started) {
+		msg->seq = ++ps->tx_seq;
 		post_frame_encode(ps->tx_hdr, POST_FRAME_START,
-				  POST_MSG_HDR_LEN + (p ? p->len : 0), msg->id);
+				  POST_MSG_HDR_LEN + (p ? p->len : 0), msg->seq);
 		mh.len = msg->len;
+		mh.id = msg->id;
 		mh.niceness = msg->niceness;
 		mh.flags = msg->flags;
 		if (msg->deadline)
@@ -611,13 +707,20 @@ static bool post_tx_next_frame(struct post_sock *ps)
 		post_msg_hdr_encode(ps->tx_hdr + POST_FRAME_HDR_LEN, &mh);
 		ps->tx_hdr_len = POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN;
 		msg->started = true;
+		if (post_tx_multi_frame(msg)) {
+			msg->partial = true;
+			list_add_tail(&msg->plist, &ps->tx_started);
+			ps->tx_nr_partial++;
+			ps->tx_reserved += msg->len;
+		}
 	} else {
-		post_frame_encode(ps->tx_hdr, POST_FRAME_DATA, p->len, msg->id);
+		post_frame_encode(ps->tx_hdr, POST_FRAME_DATA, p->len,
+				  msg->seq);
 		ps->tx_hdr_len = POST_FRAME_HDR_LEN;
 	}
+	ps->tx_kind = POST_TXF_DATA;
 	ps->tx_msg = msg;
 	ps->tx_piece = p;
-	ps->tx_off = 0;
 	return true;
 }
 
@@ -626,18 +729,18 @@ static void post_tx_frame_done(struct post_sock *ps)
 {
 	struct post_msg *msg = ps->tx_msg;
 	struct post_piece *p = ps->tx_piece;
+	u8 kind = ps->tx_kind;
 
+	ps->tx_kind = POST_TXF_NONE;
 	ps->tx_msg = NULL;
 	ps->tx_piece = NULL;
 	ps->tx_off = 0;
 
-	if (msg->ctl) {		/* on ctlq: ACK, EXPIRED or ABORT */
+	if (kind == POST_TXF_ACK)
+		return;
+	if (kind == POST_TXF_CTL) {	/* on ctlq: EXPIRED or ABORT */
 		list_del(&msg->list);
-		if (msg->ctl == POST_FRAME_ABORT)
-			post_tx_uncharge(ps, msg, msg->charge);
-		else
-			post_rx_uncharge(ps, msg->charge);
-		post_msg_free(msg);
+		post_ctl_free(ps, msg);
 		return;
 	}
 
@@ -649,19 +752,47 @@ static void post_tx_frame_done(struct post_sock *ps)
 	}
 	if (msg->doomed) {
 		msg->doomed = false;
+		post_tx_unreserve(ps, msg);
 		post_tx_drop_pieces(ps, msg);
 		post_ctl_queue(ps, msg, POST_FRAME_ABORT);
 		return;
 	}
 	if (list_empty(&msg->pieces)) {
+		post_tx_unreserve(ps, msg);
 		post_queue_del(&ps->txq, &msg->q);
 		msg->state = POST_TX_SENT;
-		list_add_tail(&msg->list, &ps->tx_unacked);
-		ps->tx_nr_unacked++;
+		post_tx_unacked_add(ps, msg);
 		ps->msgs_sent++;
 		ps->tx_bytes += msg->len;
 		post_stat_add(POST_STAT_MSGS_SENT, 1);
 		post_ev_queue(ps, msg->id, POST_EV_SENT, 0);
+		if (ps->tx_peer_fin) {	/* nobody will acknowledge it */
+			post_tx_end(ps, msg, POST_EV_ABORTED, ESHUTDOWN);
+			post_tx_cascade(ps);
+		}
+	}
+}
+
+/*
+ * Will another frame follow the one in progress in this push? Then it goes
+ * with MSG_MORE. A guess (TCP may refuse more): post_tx_push() sends what
+ * a wrong guess held back.
+ */
+static bool post_tx_more(const struct post_sock *ps)
+{
+	const struct post_msg *msg = ps->tx_msg;
+
+	switch (ps->tx_kind) {
+	case POST_TXF_CTL:
+		return !list_is_last(&msg->list, &ps->ctlq) ||
+		       ps->ack_pending || ps->txq.count;
+	case POST_TXF_ACK:
+		return ps->txq.count;
+	default:
+		if (ps->tx_piece && !list_is_last(&ps->tx_piece->list,
+						  &msg->pieces))
+			return true;
+		return ps->txq.count > 1 || !list_empty(&ps->ctlq);
 	}
 }
 
@@ -686,13 +817,16 @@ int post_tx_push(struct post_sock *ps)
 	struct kvec iov[2];
 	int ret = 0;
 
+	sock_owned_by_me(sk);
 	if (!ps->tsock || !ps->tcp_up)
 		return 0;
 
+	if (!ps->tx_pre_off)
+		post_rx_limits(ps);
 	while (ps->tx_pre_off < POST_PREAMBLE_LEN) {
 		u8 pre[POST_PREAMBLE_LEN];
 
-		post_preamble_encode(pre);
+		post_preamble_encode(pre, &ps->adv);
 		iov[0].iov_base = pre + ps->tx_pre_off;
 		iov[0].iov_len = POST_PREAMBLE_LEN - ps->tx_pre_off;
 		ret = post_tx_send(ps, iov, 1, iov[0].iov_len, 0);
@@ -700,14 +834,18 @@ int post_tx_push(struct post_sock *ps)
 			return ret;
 		ps->tx_pre_off += ret;
 	}
+	/* the peer's limits bind what we send: wait for its preamble */
+	if (ps->rx_state == POST_RX_PREAMBLE)
+		return 0;
 
 	post_sched_expire(ps);
+	if (ps->tx_fin && ps->ack_pending)	/* no ACK can follow our FIN */
+		ps->ack_due = 1;
 	/* nothing of it in TCP yet: pick again, something better may wait */
-	if (ps->tx_msg && !ps->tx_off)
+	if (ps->tx_kind == POST_TXF_DATA && !ps->tx_off)
 		post_tx_unbuild(ps);
 
-	while (!ps->tx_shut && (ps->tx_msg || post_tx_next_frame(ps))) {
-		struct post_msg *msg = ps->tx_msg;
+	while (!ps->tx_shut && (ps->tx_kind || post_tx_next_frame(ps))) {
 		u32 dlen = ps->tx_piece ? ps->tx_piece->len : 0;
 		u32 hlen = ps->tx_hdr_len;
 		int n = 0, flags = 0;
@@ -722,11 +860,13 @@ int post_tx_push(struct post_sock *ps)
 			iov[n].iov_base = ps->tx_piece->data + doff;
 			iov[n++].iov_len = dlen - doff;
 		}
-		/* coalesce with what follows, unless it is urgent */
-		if (!msg->ctl && !msg->immediate) {
+		/* coalesce with what follows; urgent frames are pushed */
+		if (ps->tx_kind == POST_TXF_CTL ||
+		    (ps->tx_kind == POST_TXF_DATA && ps->tx_msg->immediate))
+			ps->tx_flush = true;
+		ps->tx_corked = post_tx_more(ps);
+		if (ps->tx_corked)
 			flags = MSG_MORE;
-			ps->tx_corked = true;
-		}
 		ret = post_tx_send(ps, iov, n, hlen + dlen - ps->tx_off, flags);
 		if (ret <= 0)
 			break;
@@ -737,20 +877,22 @@ int post_tx_push(struct post_sock *ps)
 		freed = true;
 	}
 
-	if (ps->tx_corked) {	/* what MSG_MORE held back goes now */
+	/*
+	 * The last frame went without MSG_MORE, so TCP's autocork decides;
+	 * if the push ended early, or something urgent went, send now.
+	 */
+	if (ps->tx_corked || ps->tx_flush) {
 		ps->tx_corked = false;
+		ps->tx_flush = false;
 		tcp_sock_set_cork(ps->tsock->sk, false);
 	}
 	if (freed)
 		sk->sk_write_space(sk);
 	if (ret < 0)
 		return ret;
-	/* our ACK/EXPIRED frames left: reading may resume (rx.c) */
-	if (ps->rx_stalled && !post_rx_throttled(ps))
-		post_rx_resume(ps);
 
-	if (ps->tx_fin && !ps->tx_msg && !ps->txq.count &&
-	    list_empty(&ps->ctlq)) {
+	if (ps->tx_fin && !ps->tx_kind && !ps->txq.count &&
+	    list_empty(&ps->ctlq) && !ps->ack_pending) {
 		ps->tx_fin = false;
 		ps->tx_shut = true;
 		return kernel_sock_shutdown(ps->tsock, SHUT_WR);
@@ -781,24 +923,88 @@ int post_tx_abort(struct post_sock *ps, u64 id)
 	return 0;
 }
 
-/*
- * The peer's ACK or EXPIRED frame for message @id (inside read_sock: no
- * sending here). EPROTO unless @id is a message we sent completely and
- * heard nothing about yet.
- */
-int post_tx_heard(struct post_sock *ps, u8 type, u64 id)
+/* Is @msg's seq named by @seq (alone, or with all below it: @below)? */
+static bool post_seq_names(const struct post_msg *msg, u64 seq, bool below)
 {
-	struct post_msg *msg = post_pending_find(ps, id);
+	return below ? msg->seq <= seq : msg->seq == seq;
+}
 
-	if (!msg || msg->state != POST_TX_SENT)
+/*
+ * May the peer name wire seq @seq (@below: and all below) in an ACK or
+ * EXPIRED frame (frame.h, 4)? Only if we started it and are not still
+ * sending it.
+ */
+static int post_tx_check_seq(struct post_sock *ps, u64 seq, bool below)
+{
+	struct post_msg *msg = ps->tx_msg;
+
+	if (seq > ps->tx_seq)
 		return -EPROTO;
-	if (type == POST_FRAME_ACK) {
-		post_tx_end(ps, msg, POST_EV_ACKED, 0);
-	} else {
+	if (ps->tx_kind == POST_TXF_DATA && msg->seq && !msg->doomed &&
+	    post_seq_names(msg, seq, below))
+		return -EPROTO;		/* its last frame is being written */
+	list_for_each_entry(msg, &ps->tx_started, plist)
+		if (post_seq_names(msg, seq, below))
+			return -EPROTO;
+	return 0;
+}
+
+/*
+ * The peer's ACK frame (inside read_sock: no sending here): every message
+ * up to seq @cum and those in @seqs (n of them, increasing, above @cum)
+ * were read by the peer's application.
+ */
+int post_tx_acked(struct post_sock *ps, u64 cum, const u64 *seqs, u32 n)
+{
+	struct post_msg *msg, *tmp;
+	bool any = false;
+	u32 i = 0;
+	int err;
+
+	if (cum < ps->tx_acked_cum)
+		return -EPROTO;
+	err = post_tx_check_seq(ps, cum, true);
+	for (i = 0; !err && i < n; i++)
+		err = post_tx_check_seq(ps, seqs[i], false);
+	if (err)
+		return err;
+	ps->tx_acked_cum = cum;
+	i = 0;
+
+	list_for_each_entry_safe(msg, tmp, &ps->tx_unacked, list) {
+		while (i < n && seqs[i] < msg->seq)
+			i++;
+		if (msg->seq <= cum || (i < n && seqs[i] == msg->seq)) {
+			post_tx_end(ps, msg, POST_EV_ACKED, 0);
+			any = true;
+		} else if (i == n) {
+			break;
+		}
+	}
+	if (any)
+		ps->sk.sk_write_space(&ps->sk);
+	return 0;
+}
+
+/* The peer dropped message @seq unread, its lifetime over (read_sock). */
+int post_tx_expired(struct post_sock *ps, u64 seq)
+{
+	struct post_msg *msg;
+	int err;
+
+	err = post_tx_check_seq(ps, seq, false);
+	if (err)
+		return err;
+	list_for_each_entry(msg, &ps->tx_unacked, list) {
+		if (msg->seq < seq)
+			continue;
+		if (msg->seq > seq)
+			break;
 		post_tx_end(ps, msg, POST_EV_EXPIRED, 0);
 		post_tx_cascade(ps);
+		ps->sk.sk_write_space(&ps->sk);
+		break;
 	}
-	ps->sk.sk_write_space(&ps->sk);
 	return 0;
 }
 
@@ -844,6 +1050,7 @@ void post_sched_init(struct post_sock *ps)
 {
 	post_queue_init(&ps->txq);
 	INIT_LIST_HEAD(&ps->tx_unacked);
+	INIT_LIST_HEAD(&ps->tx_started);
 	INIT_LIST_HEAD(&ps->ctlq);
 	INIT_LIST_HEAD(&ps->evq);
 	ps->tx_pending = RB_ROOT;
@@ -922,13 +1129,17 @@ void post_tx_purge(struct post_sock *ps, int err)
 	struct post_qent *e, *tmp;
 	int i;
 
-	if (ps->tx_msg && ps->tx_msg->doomed) {	/* ended already */
+	if (ps->tx_kind == POST_TXF_DATA && ps->tx_msg->doomed) {
 		post_tx_uncharge(ps, ps->tx_msg, ps->tx_msg->charge);
-		post_msg_free(ps->tx_msg);
+		post_msg_free(ps->tx_msg);	/* ended already */
 	}
+	ps->tx_kind = POST_TXF_NONE;
 	ps->tx_msg = NULL;
 	ps->tx_piece = NULL;
 	ps->tx_off = 0;
+	INIT_LIST_HEAD(&ps->tx_started);
+	ps->tx_nr_partial = 0;
+	ps->tx_reserved = 0;
 
 	for (i = 0; i < POST_NICE_LEVELS; i++)
 		list_for_each_entry_safe(e, tmp, &ps->txq.nice[i], list) {
@@ -945,6 +1156,23 @@ void post_tx_purge(struct post_sock *ps, int err)
 	post_ctl_purge(ps);
 	ps->tx_next_deadline = 0;
 	ps->tx_fin = false;
+}
+
+/*
+ * The peer closed its side (FIN): it sent every ACK it owed first
+ * (frame.h, 6), so what is still unacknowledged never will be. Those
+ * messages, and those sent from now on, end as aborted with ESHUTDOWN
+ * (sent, perhaps read, never acknowledged); their successors expire.
+ */
+void post_tx_peer_fin(struct post_sock *ps)
+{
+	struct post_msg *msg, *tmp;
+
+	ps->tx_peer_fin = true;
+	list_for_each_entry_safe(msg, tmp, &ps->tx_unacked, list)
+		post_tx_end(ps, msg, POST_EV_ABORTED, ESHUTDOWN);
+	post_tx_cascade(ps);
+	ps->sk.sk_write_space(&ps->sk);
 }
 
 int post_events_check(u32 mask)

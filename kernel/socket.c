@@ -108,6 +108,9 @@ void post_sock_init(struct sock *sk, const struct post_sock *policy)
 
 	ps->next_id = 1;
 	post_sched_init(ps);
+	post_ack_init(ps);
+	ps->rx_open = RB_ROOT;
+	ps->rx_want = POST_PREAMBLE_FIXED;
 	INIT_LIST_HEAD(&ps->rx_ready);
 	INIT_LIST_HEAD(&ps->rx_partial);
 	INIT_LIST_HEAD(&ps->children);
@@ -152,7 +155,11 @@ static void post_reset_handshake(struct post_sock *ps)
 	ps->tx_pre_off = 0;
 	ps->rx_pre_len = 0;
 	ps->rx_hdr_len = 0;
+	ps->rx_want = POST_PREAMBLE_FIXED;
 	ps->rx_state = POST_RX_PREAMBLE;
+	ps->tx_seq = 0;
+	ps->tx_acked_cum = 0;
+	ps->tx_peer_fin = false;
 	ps->tcp_up = false;
 	ps->tx_shut = false;
 	WRITE_ONCE(ps->sk.sk_shutdown, 0);
@@ -502,7 +509,9 @@ static void post_tx_flush(struct post_sock *ps)
 	struct sock *tsk = ps->tsock->sk;
 	int room;
 
-	if (!ps->txq.count && list_empty(&ps->ctlq))
+	if (ps->ack_pending)	/* what was read is acknowledged now */
+		ps->ack_due = 1;
+	if (!ps->txq.count && list_empty(&ps->ctlq) && !ps->ack_pending)
 		return;
 	room = min_t(u64, INT_MAX / 2,
 		     (u64)READ_ONCE(tsk->sk_sndbuf) + 2 * ps->tx_queued);
@@ -628,6 +637,11 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 	remove_wait_queue(sk_sleep(sk), &wait);
 	if (err)
 		goto out;
+	/* more than the peer accepts (frame.h, 3): the carrier lives on */
+	if (len > ps->peer.max_msg) {
+		err = -EMSGSIZE;
+		goto out;
+	}
 
 	/* a large copy goes without the lock: io_work keeps sending */
 	unlocked = len > ps->chunk_size;
@@ -662,13 +676,68 @@ out:
 static bool post_recv_ready(struct sock *sk)
 {
 	return READ_ONCE(post_sk(sk)->rx_nr_ready) || sk->sk_err ||
-	       (sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE;
+	       (sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE ||
+	       READ_ONCE(post_sk(sk)->rx_kick);
+}
+
+/* Can this carrier read its transient in the caller's context? */
+static bool post_rx_live(struct sock *sk)
+{
+	return sk->sk_state == TCP_ESTABLISHED && post_sk(sk)->tsock &&
+	       !(sk->sk_shutdown & RCV_SHUTDOWN);
+}
+
+/*
+ * Wait for a complete message, reading the transient meanwhile: the data
+ * path runs here, not in a worker (transient.c: data_ready wakes us).
+ * Returns 0 with a message ready, or the error or end to report.
+ */
+static int post_recv_wait(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct post_sock *ps = post_sk(sk);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	ps->rx_waiters++;
+	for (;;) {
+		if (ps->rx_nr_ready)
+			post_sched_expire(ps);	/* never deliver past a lifetime */
+		if (ps->rx_nr_ready)
+			break;
+		WRITE_ONCE(ps->rx_kick, false);
+		/* pairs with the barrier of data_ready's queueing */
+		smp_mb();
+		if (post_rx_live(sk) && post_carrier_io(ps) >= 0 &&
+		    ps->rx_nr_ready)
+			continue;
+		err = sock_error(sk);
+		if (err)
+			break;
+		if (sk->sk_shutdown & RCV_SHUTDOWN)
+			break;
+		if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN) {
+			err = -ENOTCONN;
+			break;
+		}
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, post_recv_ready(sk), &wait);
+	}
+	ps->rx_waiters--;
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
 }
 
 static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 			int flags)
 {
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
 	struct post_rcvinfo info;
@@ -688,33 +757,7 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 
 	lock_sock(sk);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
-	add_wait_queue(sk_sleep(sk), &wait);
-	for (;;) {
-		err = 0;
-		if (ps->rx_nr_ready)
-			post_sched_expire(ps);	/* never deliver past a lifetime */
-		if (ps->rx_nr_ready)
-			break;
-		err = sock_error(sk);
-		if (err)
-			break;
-		if (sk->sk_shutdown & RCV_SHUTDOWN)
-			break;
-		if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN) {
-			err = -ENOTCONN;
-			break;
-		}
-		if (!timeo) {
-			err = -EAGAIN;
-			break;
-		}
-		if (signal_pending(current)) {
-			err = sock_intr_errno(timeo);
-			break;
-		}
-		sk_wait_event(sk, &timeo, post_recv_ready(sk), &wait);
-	}
-	remove_wait_queue(sk_sleep(sk), &wait);
+	err = post_recv_wait(sk, &timeo);
 	if (err || !ps->rx_nr_ready)
 		goto out;
 
@@ -724,14 +767,11 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 		put_cmsg(m, SOL_POST, POST_CMSG_RCVINFO, sizeof(info), &info);
 	}
 	if (ps->rx_stalled && !post_rx_throttled(ps))
-		post_rx_resume(ps);	/* memory freed: read on */
+		post_rx_resume(ps, false);	/* memory freed: read on */
+	/* read on, and send what became due (ACKs, successors) */
+	if (post_rx_live(sk) && (!ps->rx_nr_ready || ps->ack_pending))
+		post_carrier_io(ps);
 out:
-	if (!list_empty(&ps->ctlq)) {	/* our ACK and EXPIRED frames */
-		int perr = post_tx_push(ps);
-
-		if (perr)
-			post_sock_fail(sk, perr);
-	}
 	release_sock(sk);
 	return err;
 }
@@ -928,6 +968,10 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		info.events_dropped = ps->events_dropped;
 		info.tx_unacked = ps->tx_nr_unacked;
 		info.events_queued = ps->ev_count;
+		info.peer_max_msg_size = ps->peer.max_msg;
+		info.peer_rx_budget = ps->peer.rx_budget;
+		info.peer_max_partials = ps->peer.max_partials;
+		info.tx_partials = ps->tx_nr_partial;
 		src = &info;
 		size = sizeof(info);
 		break;

@@ -8,9 +8,15 @@
  *  - TCP callbacks run in softirq with the transient's sk_callback_lock
  *    read-held; sk_user_data (the carrier) is set and cleared under the
  *    write lock, so a callback never sees a carrier being torn down. They
- *    only queue io_work.
- *  - io_work runs in process context under lock_sock(carrier) and does all
- *    the I/O: connect progress, preamble, send queue, receive, EOF, errors.
+ *    never read or send: data_ready wakes the readers sleeping in
+ *    recvmsg() (ps->rx_waiters, read with READ_ONCE) if there are any,
+ *    which then read the transient in their own context; otherwise it,
+ *    like the other callbacks, queues io_work.
+ *  - Data moves in the caller's context under lock_sock(carrier):
+ *    post_carrier_io() from recvmsg(), sendmsg() pushing its message, and
+ *    io_work for what has no caller: connect progress, pushing after
+ *    write_space, ACKs when nobody reads, timers, children not yet
+ *    accepted.
  *  - A listener's children/accept_q/listening and each child's child_dead
  *    are protected by the listener's accept_lock. A child holds a reference
  *    on its listener until accept() takes it or the listener closes it; a
@@ -34,6 +40,27 @@ void post_queue_io(struct post_sock *ps)
 	sock_hold(&ps->sk);
 	if (!queue_work(post_wq, &ps->io_work))
 		sock_put(&ps->sk);
+}
+
+/*
+ * New bytes on the transient: a reader sleeping in recvmsg() reads them
+ * itself; without one, io_work does (poll and epoll users, ACKs for a
+ * carrier that only sends).
+ */
+static void post_tcp_data_ready(struct sock *tsk)
+{
+	struct post_sock *ps;
+
+	read_lock_bh(&tsk->sk_callback_lock);
+	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
+	if (ps && READ_ONCE(ps->rx_waiters) &&
+	    READ_ONCE(ps->sk.sk_state) == TCP_ESTABLISHED) {
+		WRITE_ONCE(ps->rx_kick, true);
+		ps->sk.sk_data_ready(&ps->sk);
+	} else if (ps) {
+		post_queue_io(ps);
+	}
+	read_unlock_bh(&tsk->sk_callback_lock);
 }
 
 static void post_tcp_callback(struct sock *tsk)
@@ -125,7 +152,7 @@ void post_tcp_attach(struct post_sock *ps, struct socket *tsock,
 	ps->saved_state_change = from ? from->saved_state_change :
 					tsk->sk_state_change;
 	__rcu_assign_sk_user_data_with_flags(tsk, ps, SK_USER_DATA_NOCOPY);
-	WRITE_ONCE(tsk->sk_data_ready, post_tcp_callback);
+	WRITE_ONCE(tsk->sk_data_ready, post_tcp_data_ready);
 	WRITE_ONCE(tsk->sk_write_space, post_tcp_write_space);
 	tsk->sk_state_change = post_tcp_callback;
 	write_unlock_bh(&tsk->sk_callback_lock);
@@ -274,11 +301,86 @@ static bool post_tcp_progress(struct post_sock *ps)
 	}
 }
 
+/*
+ * Move data between the carrier and its established transient, in the
+ * caller's context: push what is queued, read what arrived (handing
+ * complete messages to readers), push again (what we read may have freed
+ * successors or made an ACK due), and notice the end of the stream.
+ * Returns 0, or the error the carrier failed with. Under lock_sock.
+ */
+int post_carrier_io(struct post_sock *ps)
+{
+	struct sock *sk = &ps->sk;
+	struct sock *tsk = ps->tsock->sk;
+	int err, n;
+
+	sock_owned_by_me(sk);
+	err = post_tx_push(ps);
+	if (err) {
+		/* TCP says EPIPE for any error: report the real one */
+		err = -READ_ONCE(tsk->sk_err) ? : err;
+		goto fail;
+	}
+	n = post_rx_pull(ps);
+	if (n < 0) {
+		err = n;
+		goto fail;
+	}
+	if (post_handshaking(sk)) {
+		if (ps->rx_state == POST_RX_PREAMBLE) {
+			if (time_after_eq(jiffies, ps->hs_deadline)) {
+				err = -ETIMEDOUT;
+				goto fail;
+			}
+		} else {
+			post_established(ps);
+			n = post_rx_pull(ps);
+			if (n < 0) {
+				err = n;
+				goto fail;
+			}
+		}
+	}
+	if (!ps->rx_nr_ready)
+		post_ack_drained(ps);
+	err = post_tx_push(ps);
+	if (err) {
+		err = -READ_ONCE(tsk->sk_err) ? : err;
+		goto fail;
+	}
+	if (n > 0)
+		sk->sk_data_ready(sk);
+
+	err = -READ_ONCE(tsk->sk_err);
+	if (err)
+		goto fail;
+
+	if (!(sk->sk_shutdown & RCV_SHUTDOWN) &&
+	    (READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) &&
+	    skb_queue_empty_lockless(&tsk->sk_receive_queue)) {
+		/* a FIN in the middle of a message is no clean end */
+		if (post_handshaking(sk) || post_rx_mid_message(ps)) {
+			err = -ECONNRESET;
+			goto fail;
+		}
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+		post_tx_peer_fin(ps);
+		sk->sk_state_change(sk);
+		sk->sk_data_ready(sk);
+	}
+	return 0;
+
+fail:
+	if (post_handshaking(sk) && err == -EPIPE)
+		err = -ECONNRESET;
+	post_sock_fail(sk, err);
+	return err;
+}
+
 static void post_carrier_work(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
-	struct sock *tsk;
-	int err, n;
+	int n;
 
 	if (sk->sk_state == TCP_CLOSE ||
 	    (post_is_stream(sk) && sk->sk_state == TCP_ESTABLISHED))
@@ -298,66 +400,9 @@ static void post_carrier_work(struct post_sock *ps)
 	}
 	if (!ps->tsock)
 		return;
-	tsk = ps->tsock->sk;
 	if (!ps->tcp_up && !post_tcp_progress(ps))
 		return;
-
-	err = post_tx_push(ps);
-	if (err) {
-		/* TCP says EPIPE for any error: report the real one */
-		err = -READ_ONCE(tsk->sk_err) ? : err;
-		goto fail;
-	}
-	n = post_rx_pull(ps);
-	if (n < 0) {
-		err = n;
-		goto fail;
-	}
-	/* what we read may have freed successors or queued ACKs */
-	err = post_tx_push(ps);
-	if (err) {
-		err = -READ_ONCE(tsk->sk_err) ? : err;
-		goto fail;
-	}
-
-	if (post_handshaking(sk)) {
-		if (ps->rx_state != POST_RX_PREAMBLE) {
-			post_established(ps);
-			n = post_rx_pull(ps);
-			if (n < 0) {
-				err = n;
-				goto fail;
-			}
-		} else if (time_after_eq(jiffies, ps->hs_deadline)) {
-			err = -ETIMEDOUT;
-			goto fail;
-		}
-	}
-	if (n > 0)
-		sk->sk_data_ready(sk);
-
-	err = -READ_ONCE(tsk->sk_err);
-	if (err)
-		goto fail;
-
-	if (!(sk->sk_shutdown & RCV_SHUTDOWN) &&
-	    (READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) &&
-	    skb_queue_empty_lockless(&tsk->sk_receive_queue)) {
-		if (post_handshaking(sk)) {
-			err = -ECONNRESET;
-			goto fail;
-		}
-		post_rx_drop_partials(ps);
-		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
-		sk->sk_state_change(sk);
-		sk->sk_data_ready(sk);
-	}
-	return;
-
-fail:
-	if (post_handshaking(sk) && err == -EPIPE)
-		err = -ECONNRESET;
-	post_sock_fail(sk, err);
+	post_carrier_io(ps);
 }
 
 static struct post_sock *post_child_new(struct post_sock *parent,
@@ -463,6 +508,7 @@ void post_destroy(struct post_sock *ps, bool abort)
 	sk_stop_timer_sync(sk, &sk->sk_timer);
 	post_race_free(ps);	/* its timer queues io_work */
 	post_sched_stop(ps);	/* so does this one */
+	post_ack_stop(ps);	/* and this one */
 	if (cancel_work_sync(&ps->io_work))
 		sock_put(sk);
 

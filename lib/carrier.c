@@ -217,6 +217,8 @@ static size_t props_cmsgs(const struct post_msg_props *p, char *buf)
 		ADD(POST_CMSG_IMMEDIATE, &v, sizeof(v));
 	if (p->idempotent)
 		ADD(POST_CMSG_IDEMPOTENT, &v, sizeof(v));
+	if (p->unordered)
+		ADD(POST_CMSG_UNORDERED, &v, sizeof(v));
 #undef ADD
 	return used;
 }
@@ -271,7 +273,7 @@ static int send_stream(struct post_carrier *c, const char *data, size_t len)
 POST_EXPORT int post_send(struct post_carrier *c, const void *data, size_t len,
 			  const struct post_msg_props *props, uint64_t *id)
 {
-	char cbuf[CMSG_SPACE(4) * 4 +
+	char cbuf[CMSG_SPACE(4) * 5 +
 		  CMSG_SPACE(sizeof(uint64_t) * POST_MAX_ANTECEDENTS)]
 		__attribute__((aligned(8)));
 	struct iovec iov = { (void *)data, len };

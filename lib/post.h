@@ -154,6 +154,11 @@ struct post_msg_props {
 	unsigned int	nr_antecedents;	/* 0..POST_MAX_ANTECEDENTS */
 	bool		immediate;
 	bool		idempotent;
+	/*
+	 * false (the default): sent in post_send() order among messages of
+	 * its niceness; true: may be sent ahead of them by its lifetime
+	 */
+	bool		unordered;
 };
 
 void post_props_init(struct post_msg_props *props);

@@ -265,17 +265,24 @@ static void *peer_run(void *arg)
 		sleep(1);
 		break;
 	case WRONG_VERSION:
-		post_preamble_encode(pre);
-		pre[4] = POST_WIRE_VERSION + 1;
-		write_all(fd, pre, sizeof(pre));
+		/* a version 1 peer: only 8 bytes, then it waits */
+		memcpy(pre, "POST\1\0\0\0", 8);
+		write_all(fd, pre, POST_PREAMBLE_FIXED);
 		sleep(1);
 		break;
 	case CLOSE_AT_ONCE:
 		break;
 	case CHECK_PREAMBLE:
-		if (!read_all(fd, pre, sizeof(pre)))
-			p->ok = !post_preamble_decode(pre) &&
-				!memcmp(pre, "POST\1\0\0\0", 8);
+		if (!read_all(fd, pre, sizeof(pre))) {
+			struct post_limits l;
+
+			/* the limits a default carrier advertises */
+			p->ok = !post_preamble_decode(pre, &l) &&
+				!memcmp(pre, "POST\2\0\0\0", 8) &&
+				l.max_msg == POST_MAX_MSG_DEFAULT &&
+				l.max_partials == POST_MAX_PARTIALS &&
+				l.rx_budget > l.max_msg;
+		}
 		raw_preamble(fd);
 		sleep(1);
 		break;

@@ -259,33 +259,70 @@ static inline int raw_write_frame(int fd, const uint8_t *hdr, size_t hlen,
 	return ret;
 }
 
-static inline int raw_frame(int fd, uint8_t type, uint64_t id,
+static inline int raw_frame(int fd, uint8_t type, uint64_t seq,
 			    const void *data, uint32_t len)
 {
 	uint8_t hdr[POST_FRAME_HDR_LEN];
 
-	post_frame_encode(hdr, type, len, id);
+	post_frame_encode(hdr, type, len, seq);
 	return raw_write_frame(fd, hdr, sizeof(hdr), data, len);
 }
 
-static inline int raw_start(int fd, uint64_t id, uint64_t msg_len,
-			    const void *data, uint32_t len)
+/* START of wire seq @seq for message id @id (niceness 0, no lifetime). */
+static inline int raw_start_id(int fd, uint64_t seq, uint64_t id,
+			       uint64_t msg_len, const void *data, uint32_t len)
 {
 	uint8_t hdr[POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN];
+	struct post_msg_hdr mh = { .len = msg_len, .id = id };
 
-	struct post_msg_hdr mh = { .len = msg_len };
-
-	post_frame_encode(hdr, POST_FRAME_START, POST_MSG_HDR_LEN + len, id);
+	post_frame_encode(hdr, POST_FRAME_START, POST_MSG_HDR_LEN + len, seq);
 	post_msg_hdr_encode(hdr + POST_FRAME_HDR_LEN, &mh);
 	return raw_write_frame(fd, hdr, sizeof(hdr), data, len);
 }
 
-static inline int raw_preamble(int fd)
+/* START of wire seq @seq, whose message id is the same number. */
+static inline int raw_start(int fd, uint64_t seq, uint64_t msg_len,
+			    const void *data, uint32_t len)
+{
+	return raw_start_id(fd, seq, seq, msg_len, data, len);
+}
+
+/* An ACK frame: cumulative @cum and @n later seqs. */
+static inline int raw_ack(int fd, uint64_t cum, const u64 *seqs,
+			  uint32_t n)
+{
+	uint8_t hdr[POST_FRAME_HDR_LEN], list[8 * POST_WIRE_ACK_MAX];
+
+	post_frame_encode(hdr, POST_FRAME_ACK, 8 * n, cum);
+	post_ack_encode(list, seqs, n);
+	return raw_write_frame(fd, hdr, sizeof(hdr), list, 8 * n);
+}
+
+/* What a raw peer advertises unless a test says otherwise. */
+static inline struct post_limits raw_limits(void)
+{
+	struct post_limits l = {
+		.max_msg = POST_MAX_MSG_DEFAULT,
+		.max_partials = POST_WIRE_MAX_PARTIALS,
+		.rx_budget = 2 * POST_MAX_MSG_DEFAULT,
+	};
+
+	return l;
+}
+
+static inline int raw_preamble_limits(int fd, const struct post_limits *l)
 {
 	uint8_t pre[POST_PREAMBLE_LEN];
 
-	post_preamble_encode(pre);
+	post_preamble_encode(pre, l);
 	return write_all(fd, pre, sizeof(pre));
+}
+
+static inline int raw_preamble(int fd)
+{
+	struct post_limits l = raw_limits();
+
+	return raw_preamble_limits(fd, &l);
 }
 
 #endif /* _POST_TEST_H */

@@ -28,6 +28,7 @@ struct props {
 	int nr_ante;
 	int idempotent;
 	int immediate;
+	int unordered;
 };
 
 #define NONICE	(~0U)
@@ -70,6 +71,10 @@ static ssize_t send_props(int fd, const void *buf, size_t len,
 	if (p && p->immediate) {
 		v = 1;
 		add_cmsg(&m, &used, POST_CMSG_IMMEDIATE, &v, 4);
+	}
+	if (p && p->unordered) {
+		v = 1;
+		add_cmsg(&m, &used, POST_CMSG_UNORDERED, &v, 4);
 	}
 	m.msg_controllen = used;
 	if (!used)
@@ -483,30 +488,78 @@ TEST_F(pair, admission_per_niceness)
 	ASSERT_TRUE(pfd.revents & POLLWRBAND);
 }
 
-/* Queued behind a blocked path, messages leave by niceness, then EDF. */
-TEST_F(pair, niceness_then_deadline_order)
+static const struct { uint32_t nice, life; } order_msgs[] = {
+	{ 5, 0 }, { 1, 0 }, { 3, 0 }, { 1, 30000 }, { 0, 0 },
+	{ 2, 0 }, { 2, 20000 }, { 2, 0 }, { 2, 10000 }, { 6, 0 },
+};
+
+/*
+ * Queue order_msgs[] behind a blocked path (ids 3.., after the filler 1
+ * and the bulk 2), messages with a lifetime marked @unordered; check that
+ * they arrive as @want says.
+ */
+static void order_case(struct __test_metadata *_metadata, int cfd, int sfd,
+		       int unordered, const uint64_t *want, int nr)
 {
-	static const struct { uint32_t nice, life; } msgs[] = {
-		{ 5, 0 }, { 1, 0 }, { 3, 0 }, { 1, 30000 }, { 0, 0 },
-		{ 2, 0 }, { 2, 20000 }, { 2, 0 }, { 2, 10000 }, { 6, 0 },
-	};
-	/* ids: filler 1, bulk 2, then 3.. in the order above */
-	static const uint64_t want[] = { 7, 6, 4, 11, 9, 8, 10, 5, 3, 12, 2 };
 	struct post_rcvinfo ri;
 	char *buf = calloc(1, 32 << 20);
-	uint64_t bulk;
 	int i;
 
-	bulk = block_path(self->cfd, self->sfd, BULK);
-	ASSERT_EQ(2, bulk);
-	for (i = 0; i < (int)(sizeof(msgs) / sizeof(msgs[0])); i++)
-		ASSERT_EQ(100, send_nice(self->cfd, buf, 100, msgs[i].nice,
-					 msgs[i].life));
-	ASSERT_EQ(0, unblock(self->sfd));
-	for (i = 0; i < (int)(sizeof(want) / sizeof(want[0])); i++) {
-		ASSERT_LT(0, recv_info(self->sfd, buf, 32 << 20, &ri, 0));
+	ASSERT_EQ(2, block_path(cfd, sfd, BULK));
+	for (i = 0; i < (int)(sizeof(order_msgs) / sizeof(order_msgs[0]));
+	     i++) {
+		struct props p = { .nice = order_msgs[i].nice,
+				   .lifetime = order_msgs[i].life,
+				   .unordered = unordered &&
+						order_msgs[i].life };
+
+		ASSERT_EQ(100, send_props(cfd, buf, 100, &p, 0));
+	}
+	ASSERT_EQ(0, unblock(sfd));
+	for (i = 0; i < nr; i++) {
+		ASSERT_LT(0, recv_info(sfd, buf, 32 << 20, &ri, 0));
 		EXPECT_EQ(want[i], ri.id) TH_LOG("position %d", i);
 	}
+	free(buf);
+}
+
+/* By niceness; within one, in send order whatever the lifetimes. */
+TEST_F(pair, niceness_then_send_order)
+{
+	static const uint64_t want[] = { 7, 4, 6, 8, 9, 10, 11, 5, 3, 12, 2 };
+
+	order_case(_metadata, self->cfd, self->sfd, 0, want, 11);
+}
+
+/* Unordered messages move ahead by their deadline, and only they. */
+TEST_F(pair, unordered_by_deadline)
+{
+	static const uint64_t want[] = { 7, 6, 4, 11, 9, 8, 10, 5, 3, 12, 2 };
+
+	order_case(_metadata, self->cfd, self->sfd, 1, want, 11);
+}
+
+/*
+ * Two updates of the same key must not swap: messages with and without a
+ * lifetime, one niceness, arrive in the order they were sent (they were
+ * reordered before version 2: 3 5 7 9 11 1 2 4 6 8 10).
+ */
+TEST_F(pair, mixed_lifetimes_keep_send_order)
+{
+	struct post_rcvinfo ri;
+	char *buf = calloc(1, 32 << 20);
+	int i;
+
+	ASSERT_EQ(2, block_path(self->cfd, self->sfd, BULK));
+	for (i = 0; i < 11; i++)	/* ids 3..13 */
+		ASSERT_EQ(100, send_nice(self->cfd, buf, 100, 3,
+					 i % 2 ? 0 : 60000));
+	ASSERT_EQ(0, unblock(self->sfd));
+	for (i = 0; i < 11; i++) {
+		ASSERT_EQ(100, recv_info(self->sfd, buf, 32 << 20, &ri, 0));
+		EXPECT_EQ(3 + i, ri.id) TH_LOG("position %d", i);
+	}
+	ASSERT_EQ(BULK, recv_info(self->sfd, buf, 32 << 20, &ri, 0));
 	free(buf);
 }
 

@@ -9,19 +9,77 @@
 
 TEST(preamble_bytes)
 {
+	struct post_limits in = { .max_msg = 0x01020304, .max_partials = 16,
+				  .rx_budget = 0x05060708 }, l;
 	uint8_t pre[POST_PREAMBLE_LEN];
 
-	post_preamble_encode(pre);
-	ASSERT_EQ(0, memcmp(pre, "POST\x01\x00\x00\x00", 8));
-	ASSERT_EQ(0, post_preamble_decode(pre));
+	post_preamble_encode(pre, &in);
+	ASSERT_EQ(0, memcmp(pre, "POST\x02\x00\x00\x00"
+			    "\x01\x02\x03\x04\x00\x10\x00\x00"
+			    "\x05\x06\x07\x08\x00\x00\x00\x00", 24));
+	ASSERT_EQ(0, post_preamble_decode(pre, &l));
+	ASSERT_EQ(0x01020304, l.max_msg);
+	ASSERT_EQ(16, l.max_partials);
+	ASSERT_EQ(0x05060708, l.rx_budget);
+	ASSERT_EQ(0, post_preamble_check(pre));
+	pre[4] = 1;	/* a version 1 peer is told by its first 8 bytes */
+	ASSERT_EQ(POST_WIRE_EVERSION, post_preamble_check(pre));
+	ASSERT_EQ(POST_WIRE_EVERSION, post_preamble_decode(pre, &l));
 	pre[4] = 2;
-	ASSERT_EQ(POST_WIRE_EVERSION, post_preamble_decode(pre));
-	pre[4] = 1;
 	pre[5] = 1;
-	ASSERT_EQ(POST_WIRE_EPROTO, post_preamble_decode(pre));
+	ASSERT_EQ(POST_WIRE_EPROTO, post_preamble_check(pre));
 	pre[5] = 0;
 	pre[0] = 'G';
-	ASSERT_EQ(POST_WIRE_EPROTO, post_preamble_decode(pre));
+	ASSERT_EQ(POST_WIRE_EPROTO, post_preamble_check(pre));
+	pre[0] = 'P';
+}
+
+TEST(preamble_limits_rejections)
+{
+	struct post_limits good = { .max_msg = 4096, .max_partials = 1,
+				    .rx_budget = 4096 }, l, bad;
+	uint8_t pre[POST_PREAMBLE_LEN];
+
+	post_preamble_encode(pre, &good);
+	ASSERT_EQ(0, post_preamble_decode(pre, &l));
+	bad = good;
+	bad.max_msg = 0;
+	post_preamble_encode(pre, &bad);
+	ASSERT_EQ(POST_WIRE_EPROTO, post_preamble_decode(pre, &l));
+	bad = good;
+	bad.max_partials = 0;
+	post_preamble_encode(pre, &bad);
+	ASSERT_EQ(POST_WIRE_EPROTO, post_preamble_decode(pre, &l));
+	bad.max_partials = POST_WIRE_MAX_PARTIALS + 1;
+	post_preamble_encode(pre, &bad);
+	ASSERT_EQ(POST_WIRE_EPROTO, post_preamble_decode(pre, &l));
+	bad = good;
+	bad.rx_budget = 4095;	/* below its own max msg */
+	post_preamble_encode(pre, &bad);
+	ASSERT_EQ(POST_WIRE_EPROTO, post_preamble_decode(pre, &l));
+	post_preamble_encode(pre, &good);
+	pre[14] = 1;
+	ASSERT_EQ(POST_WIRE_EPROTO, post_preamble_decode(pre, &l));
+	pre[14] = 0;
+	pre[23] = 1;
+	ASSERT_EQ(POST_WIRE_EPROTO, post_preamble_decode(pre, &l));
+}
+
+TEST(ack_payload)
+{
+	u64 in[3] = { 5, 9, 0x0102030405060708ULL }, out[3];
+	uint8_t buf[24];
+
+	post_ack_encode(buf, in, 3);
+	ASSERT_EQ(0, memcmp(buf + 16, "\x01\x02\x03\x04\x05\x06\x07\x08", 8));
+	ASSERT_EQ(0, post_ack_decode(buf, 24, 4, out));
+	ASSERT_EQ(5, out[0]);
+	ASSERT_EQ(9, out[1]);
+	/* every listed seq is above the cumulative one, increasing */
+	ASSERT_EQ(POST_WIRE_EPROTO, post_ack_decode(buf, 24, 5, out));
+	in[1] = 5;
+	post_ack_encode(buf, in, 3);
+	ASSERT_EQ(POST_WIRE_EPROTO, post_ack_decode(buf, 24, 0, out));
 }
 
 TEST(frame_header_bytes)
@@ -38,21 +96,23 @@ TEST(frame_header_bytes)
 	ASSERT_EQ(0, post_frame_decode(hdr, &f));
 	ASSERT_EQ(POST_FRAME_DATA, f.type);
 	ASSERT_EQ(0x1234, f.len);
-	ASSERT_EQ(0x1020304050607080ULL, f.id);
+	ASSERT_EQ(0x1020304050607080ULL, f.seq);
 }
 
 TEST(msg_header_bytes)
 {
 	struct post_msg_hdr in = {
-		.len = 0x0102030405ULL, .niceness = 7,
+		.len = 0x0102030405ULL, .niceness = 7, .id = 0x99,
 		.flags = POST_MFLAG_IDEMPOTENT, .lifetime_ms = 0x0a0b0c0d,
 	};
 	uint8_t mh[POST_MSG_HDR_LEN];
 	struct post_msg_hdr m;
 
 	post_msg_hdr_encode(mh, &in);
-	ASSERT_EQ(0, memcmp(mh, "\0\0\0\x01\x02\x03\x04\x05\x07\x01\0\0\x0a\x0b\x0c\x0d", 16));
+	ASSERT_EQ(0, memcmp(mh, "\0\0\0\x01\x02\x03\x04\x05\x07\x01\0\0\x0a\x0b\x0c\x0d"
+			    "\0\0\0\0\0\0\0\x99", 24));
 	ASSERT_EQ(0, post_msg_hdr_decode(mh, &m));
+	ASSERT_EQ(0x99, m.id);
 	ASSERT_EQ(0x0102030405ULL, m.len);
 	ASSERT_EQ(7, m.niceness);
 	ASSERT_EQ(POST_MFLAG_IDEMPOTENT, m.flags);
@@ -68,6 +128,8 @@ TEST(msg_header_bytes)
 	mh[11] = 0;
 	mh[15] = 0;	/* any lifetime is valid */
 	ASSERT_EQ(0, post_msg_hdr_decode(mh, &m));
+	mh[23] = 0;	/* message id 0 */
+	ASSERT_EQ(POST_WIRE_EPROTO, post_msg_hdr_decode(mh, &m));
 }
 
 TEST(frame_rejections)
@@ -91,7 +153,16 @@ TEST(frame_rejections)
 	ASSERT_EQ(POST_WIRE_EPROTO, post_frame_decode(hdr, &f));
 	post_frame_encode(hdr, POST_FRAME_ACK, 0, 1);
 	ASSERT_EQ(0, post_frame_decode(hdr, &f));
-	post_frame_encode(hdr, POST_FRAME_ACK, 0, 0);
+	/* an ACK's cumulative seq may be 0; no other frame's */
+	post_frame_encode(hdr, POST_FRAME_ACK, 8, 0);
+	ASSERT_EQ(0, post_frame_decode(hdr, &f));
+	post_frame_encode(hdr, POST_FRAME_ACK, 8 * POST_WIRE_ACK_MAX, 1);
+	ASSERT_EQ(0, post_frame_decode(hdr, &f));
+	post_frame_encode(hdr, POST_FRAME_ACK, 8 * POST_WIRE_ACK_MAX + 8, 1);
+	ASSERT_EQ(POST_WIRE_EPROTO, post_frame_decode(hdr, &f));
+	post_frame_encode(hdr, POST_FRAME_ACK, 7, 1);
+	ASSERT_EQ(POST_WIRE_EPROTO, post_frame_decode(hdr, &f));
+	post_frame_encode(hdr, POST_FRAME_DATA, 1, 0);
 	ASSERT_EQ(POST_WIRE_EPROTO, post_frame_decode(hdr, &f));
 	post_frame_encode(hdr, 0, 0, 1);
 	ASSERT_EQ(POST_WIRE_EPROTO, post_frame_decode(hdr, &f));
@@ -125,13 +196,17 @@ TEST(random_headers_respect_limits)
 			continue;
 		accepted++;
 		ASSERT_TRUE(f.type >= POST_FRAME_START && f.type <= POST_FRAME_EXPIRED);
-		ASSERT_NE(0, f.id);
+		if (f.type != POST_FRAME_ACK)
+			ASSERT_NE(0, f.seq);
 		ASSERT_EQ(0, hdr[1]);
 		ASSERT_LE(f.len, POST_MSG_HDR_LEN + POST_WIRE_CHUNK_MAX);
 		if (f.type == POST_FRAME_DATA)
 			ASSERT_LE(f.len, POST_WIRE_CHUNK_MAX);
-		if (f.type >= POST_FRAME_ABORT)
+		if (f.type == POST_FRAME_ACK) {
+			ASSERT_LE(f.len, 8 * POST_WIRE_ACK_MAX);
+		} else if (f.type >= POST_FRAME_ABORT) {
 			ASSERT_EQ(0, f.len);
+		}
 	}
 	ASSERT_LT(1000, accepted);
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of kernel/order.c, the send scheduler's ordering, built in
- * userspace: niceness first, then earliest deadline, then submission
- * order; eligibility (antecedents) skips entries without reordering; and a
- * randomized comparison against a reference sort.
+ * userspace: niceness first, then submission order, which only messages
+ * marked unordered may leave by their deadline; eligibility skips
+ * entries, an ineligible ordered one holding back the ordered ones after
+ * it; and a randomized comparison against a reference model.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,12 @@ static struct post_qent *ent(struct post_qent *e, u64 id, u8 nice, u64 dl)
 	e->id = id;
 	e->niceness = nice;
 	e->deadline = dl;
+	return e;
+}
+
+static struct post_qent *uent(struct post_qent *e, u64 id, u8 nice, u64 dl)
+{
+	ent(e, id, nice, dl)->unordered = true;
 	return e;
 }
 
@@ -53,24 +60,62 @@ TEST(niceness_first)
 	ASSERT_EQ(0, q.count);
 }
 
-TEST(earliest_deadline_within_niceness)
+/* Deadlines do not reorder messages that keep their order (the default). */
+TEST(send_order_within_niceness_whatever_the_deadlines)
 {
 	struct post_qent e[5];
 	struct post_queue q;
 	u64 ids[5];
+	int i;
 
 	post_queue_init(&q);
 	post_queue_add(&q, ent(&e[0], 1, 2, POST_NO_DEADLINE));
 	post_queue_add(&q, ent(&e[1], 2, 2, 300));
 	post_queue_add(&q, ent(&e[2], 3, 2, 100));
 	post_queue_add(&q, ent(&e[3], 4, 2, 200));
-	post_queue_add(&q, ent(&e[4], 5, 2, 100));	/* tie: by id */
+	post_queue_add(&q, ent(&e[4], 5, 2, 100));
+	ASSERT_EQ(5, drain(&q, ids));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(i + 1, ids[i]);
+}
+
+TEST(unordered_earliest_deadline_within_niceness)
+{
+	struct post_qent e[5];
+	struct post_queue q;
+	u64 ids[5];
+
+	post_queue_init(&q);
+	post_queue_add(&q, uent(&e[0], 1, 2, POST_NO_DEADLINE));
+	post_queue_add(&q, uent(&e[1], 2, 2, 300));
+	post_queue_add(&q, uent(&e[2], 3, 2, 100));
+	post_queue_add(&q, uent(&e[3], 4, 2, 200));
+	post_queue_add(&q, uent(&e[4], 5, 2, 100));	/* tie: by id */
 	ASSERT_EQ(5, drain(&q, ids));
 	ASSERT_EQ(3, ids[0]);
 	ASSERT_EQ(5, ids[1]);
 	ASSERT_EQ(4, ids[2]);
 	ASSERT_EQ(2, ids[3]);
 	ASSERT_EQ(1, ids[4]);
+}
+
+/* An unordered message passes later deadlines, never an earlier one. */
+TEST(unordered_stops_at_an_earlier_deadline)
+{
+	struct post_qent e[4];
+	struct post_queue q;
+	u64 ids[4];
+
+	post_queue_init(&q);
+	post_queue_add(&q, ent(&e[0], 1, 1, 100));
+	post_queue_add(&q, ent(&e[1], 2, 1, 10));
+	post_queue_add(&q, ent(&e[2], 3, 1, POST_NO_DEADLINE));
+	post_queue_add(&q, uent(&e[3], 4, 1, 50));
+	ASSERT_EQ(4, drain(&q, ids));
+	ASSERT_EQ(1, ids[0]);
+	ASSERT_EQ(2, ids[1]);
+	ASSERT_EQ(4, ids[2]);	/* past 3 (none), not past 2 (10) */
+	ASSERT_EQ(3, ids[3]);
 }
 
 TEST(submission_order_breaks_ties)
@@ -120,69 +165,97 @@ TEST(ineligible_entries_are_skipped_not_reordered)
 	ASSERT_EQ(1, q.count);
 }
 
-TEST(before_is_a_strict_order)
+static bool not_id_2(struct post_qent *e, void *arg)
 {
-	struct post_qent a, b;
-
-	ent(&a, 1, 3, 100);
-	ent(&b, 2, 3, 100);
-	ASSERT_TRUE(post_qent_before(&a, &b));
-	ASSERT_FALSE(post_qent_before(&b, &a));
-	ASSERT_FALSE(post_qent_before(&a, &a));
-	ent(&b, 2, 2, POST_NO_DEADLINE);
-	ASSERT_TRUE(post_qent_before(&b, &a));
+	return e->id != 2;
 }
 
-static int ref_cmp(const void *x, const void *y)
+/* An ordered message that may not go holds back later ordered ones. */
+TEST(ineligible_ordered_holds_back_its_niceness)
 {
-	const struct post_qent *a = *(struct post_qent * const *)x;
-	const struct post_qent *b = *(struct post_qent * const *)y;
+	struct post_qent e[5], *got;
+	struct post_queue q;
 
-	if (a->niceness != b->niceness)
-		return a->niceness < b->niceness ? -1 : 1;
-	if (a->deadline != b->deadline)
-		return a->deadline < b->deadline ? -1 : 1;
-	return a->id < b->id ? -1 : a->id > b->id;
+	post_queue_init(&q);
+	post_queue_add(&q, ent(&e[0], 2, 3, POST_NO_DEADLINE));
+	post_queue_add(&q, ent(&e[1], 3, 3, POST_NO_DEADLINE));
+	post_queue_add(&q, ent(&e[2], 4, 5, POST_NO_DEADLINE));
+	got = post_queue_pick(&q, not_id_2, NULL);
+	ASSERT_EQ(4, got->id);	/* 3 waits behind 2; nicer 4 may go */
+	post_queue_add(&q, uent(&e[3], 5, 3, POST_NO_DEADLINE));
+	got = post_queue_pick(&q, not_id_2, NULL);
+	ASSERT_EQ(5, got->id);	/* an unordered one is not held */
 }
 
-/* Random inserts and removals; the order always matches a full sort. */
+/*
+ * Reference model: per niceness an array in send order; an unordered
+ * entry is swapped forward while the one before it has a later deadline.
+ */
+struct ref_q {
+	struct post_qent *v[POST_NICE_LEVELS][2000];
+	int n[POST_NICE_LEVELS];
+};
+
+static void ref_add(struct ref_q *r, struct post_qent *e)
+{
+	struct post_qent **v = r->v[e->niceness];
+	int i = r->n[e->niceness]++;
+
+	v[i] = e;
+	while (e->unordered && i > 0 && v[i - 1]->deadline > e->deadline) {
+		v[i] = v[i - 1];
+		v[--i] = e;
+	}
+}
+
+static void ref_del(struct ref_q *r, struct post_qent *e)
+{
+	struct post_qent **v = r->v[e->niceness];
+	int i, n = r->n[e->niceness]--;
+
+	for (i = 0; v[i] != e; i++)
+		;
+	memmove(&v[i], &v[i + 1], (n - i - 1) * sizeof(v[0]));
+}
+
+/* Random inserts and removals; the order always matches the model. */
 TEST(random_against_reference)
 {
 	enum { N = 2000 };
 	static struct post_qent e[N];
-	static struct post_qent *ref[N];
+	static struct ref_q ref;
 	static u64 ids[N];
 	unsigned int seed = 7;
 	struct post_queue q;
-	int i, n = 0, round;
+	int i, k, n, round;
 
 	for (round = 0; round < 20; round++) {
 		post_queue_init(&q);
-		n = 0;
+		memset(&ref, 0, sizeof(ref));
 		for (i = 0; i < N; i++) {
 			u64 dl = rand_r(&seed) % 4 ? rand_r(&seed) % 50 :
 						     POST_NO_DEADLINE;
 
 			ent(&e[i], i + 1, rand_r(&seed) % POST_NICE_LEVELS, dl);
+			e[i].unordered = rand_r(&seed) % 2;
 			post_queue_add(&q, &e[i]);
+			ref_add(&ref, &e[i]);
 			/* remove a random queued entry now and then */
 			if (rand_r(&seed) % 5 == 0) {
-				int k = rand_r(&seed) % (i + 1);
-
+				k = rand_r(&seed) % (i + 1);
 				if (e[k].list.next && !list_empty(&e[k].list)) {
 					post_queue_del(&q, &e[k]);
+					ref_del(&ref, &e[k]);
 					e[k].list.next = NULL;
 				}
 			}
 		}
-		for (i = 0; i < N; i++)
-			if (e[i].list.next)
-				ref[n++] = &e[i];
-		qsort(ref, n, sizeof(ref[0]), ref_cmp);
-		ASSERT_EQ(n, q.count);
-		ASSERT_EQ(n, drain(&q, ids));
-		for (i = 0; i < n; i++)
-			ASSERT_EQ(ref[i]->id, ids[i]);
+		n = drain(&q, ids);
+		ASSERT_EQ(0, q.count);
+		for (i = 0, k = 0; i < POST_NICE_LEVELS; i++)
+			for (int j = 0; j < ref.n[i]; j++, k++)
+				ASSERT_EQ(ref.v[i][j]->id, ids[k]);
+		ASSERT_EQ(n, k);
 	}
 }
 

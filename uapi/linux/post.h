@@ -57,7 +57,9 @@
  *
  * Messages
  *   sendmsg() sends exactly one message (all of it, or fails): EMSGSIZE if it
- *   exceeds POST_MAX_MSG_SIZE, ENOTCONN before connect, EPIPE (and SIGPIPE
+ *   exceeds POST_MAX_MSG_SIZE or what the peer accepts (the maximum message
+ *   size its carrier advertised, post_info.peer_max_msg_size; the carrier
+ *   lives on), ENOTCONN before connect, EPIPE (and SIGPIPE
  *   unless MSG_NOSIGNAL) after shutdown(SHUT_WR) or reset, EAGAIN when
  *   non-blocking and the send queue is full (SO_SNDBUF). A message is
  *   accepted while the bytes queued by messages of its niceness or a more
@@ -69,21 +71,36 @@
  *   carrier; getsockopt(POST_NEXT_ID) tells the id the next message will get.
  *
  *   Properties ride as SOL_POST control messages on sendmsg() (see
- *   POST_CMSG_*): lifetime, niceness, antecedents, immediate, idempotent.
+ *   POST_CMSG_*): lifetime, niceness, antecedents, immediate, idempotent,
+ *   unordered.
  *   EINVAL, and nothing is sent, for a control message of another level, an
  *   unknown type, a wrong length, a type given twice, a value out of range,
  *   more than POST_MAX_ANTECEDENTS antecedents, or an antecedent id that was
  *   never sent on this carrier (0 or >= POST_NEXT_ID).
  *
  * Scheduling
- *   Among queued messages whose antecedents are satisfied, the lowest
- *   niceness goes first; within one niceness the earliest deadline (now +
- *   lifetime; none is latest), then the lowest id. The choice is made again
- *   before every frame: messages are cut into frames of at most
- *   POST_CHUNK_SIZE bytes, so a nice-0 message overtakes a nicer one in the
- *   middle of its transfer. At most POST_NOTSENT_LOWAT bytes not yet sent
- *   by TCP are handed to the transient ahead of time (plus the frame being
- *   written), so the order stays ours.
+ *   The lowest niceness goes first. Within one niceness, messages are sent,
+ *   and so delivered, in the order of their sendmsg() calls (their ids),
+ *   whatever their lifetimes; only a message marked unordered
+ *   (POST_CMSG_UNORDERED) may be moved ahead by its deadline (now +
+ *   lifetime; none is latest): it goes before the messages queued before
+ *   it for as long as their deadlines are later than its own. A message
+ *   that may not go yet (its antecedents, or the peer's limits below) holds
+ *   back the later messages of its niceness, unordered ones excepted. The
+ *   choice is made again before every frame: messages are cut into frames
+ *   of at most POST_CHUNK_SIZE bytes, so a nice-0 message overtakes a nicer
+ *   one in the middle of its transfer. At most POST_NOTSENT_LOWAT bytes not
+ *   yet sent by TCP are handed to the transient ahead of time (plus the
+ *   frame being written), so the order stays ours.
+ *
+ *   The peer's limits: each carrier advertises, when it connects, the
+ *   largest message it accepts (its POST_MAX_MSG_SIZE), how many messages
+ *   it reassembles at once (POST_MAX_PARTIALS) and a reassembly budget (its
+ *   POST_MAX_MSG_SIZE + SO_RCVBUF, in message bytes). A message that needs
+ *   more than one frame starts only while the peer has room for all of it
+ *   beside the messages already partly sent; until then it waits (a
+ *   message that fits in one frame always may go). Started messages can
+ *   always complete, so a legitimate sender is never reset.
  *
  *   Lifetime: a message still entirely queued when its lifetime ends is
  *   dropped; one partly sent is aborted (an ABORT frame: the receiver drops
@@ -114,7 +131,10 @@
  *   control buffer cannot hold one. Every message sent on a carrier ends in
  *   exactly one terminal event (acknowledged, expired or aborted); when the
  *   carrier fails, every message not yet ended is aborted with the
- *   carrier's error. At most POST_EVENTS_MAX events wait; beyond that they
+ *   carrier's error; when the peer closes its side (end of stream), every
+ *   message it has not acknowledged, and every one sent afterwards once it
+ *   is sent, is aborted with ESHUTDOWN (the peer may have read it, but can
+ *   no longer say so). At most POST_EVENTS_MAX events wait; beyond that they
  *   are dropped and counted in post_info.events_dropped.
  *
  *   recvmsg() returns bytes of one message; MSG_EOR is set on the call that
@@ -123,9 +143,14 @@
  *   MSG_EOR; end of stream returns 0 without MSG_EOR. Each call carries
  *   SOL_POST control messages when there is room: POST_CMSG_ID (__u64) and
  *   POST_CMSG_RCVINFO (struct post_rcvinfo: id, niceness, remaining
- *   lifetime, flags). The receiver acknowledges a message to the sender when
- *   its last byte was read. MSG_PEEK and MSG_DONTWAIT work; MSG_OOB gets
- *   EOPNOTSUPP.
+ *   lifetime, flags). The receiver acknowledges a message to the sender once
+ *   its last byte was read: acknowledgements are coalesced and go with the
+ *   next frame the receiver sends, after every 16 messages read, or 1 ms
+ *   after its reader found nothing more to read (so POST_EV_ACKED and
+ *   antecedents may wait that long). The peer closing in the middle of a
+ *   message is ECONNRESET, not end of stream (complete messages received
+ *   before it are still read first). MSG_PEEK and MSG_DONTWAIT work;
+ *   MSG_OOB gets EOPNOTSUPP.
  *
  *   poll(): EPOLLIN only for a complete message, end of stream or error (a
  *   message may expire between poll() and recvmsg()).
@@ -204,6 +229,9 @@
  *                          than coalescing them with what follows
  *   POST_CMSG_IDEMPOTENT   __u32 0 or 1: safe to replay; the receiver sees it
  *                          in post_rcvinfo.flags
+ *   POST_CMSG_UNORDERED    __u32 0 or 1: may be sent ahead of earlier
+ *                          messages of its niceness by its lifetime (see
+ *                          Scheduling); default 0, send order kept
  * On recvmsg(): POST_CMSG_ID, POST_CMSG_RCVINFO; on MSG_ERRQUEUE:
  * POST_CMSG_EVENT.
  */
@@ -215,6 +243,7 @@
 #define POST_CMSG_IDEMPOTENT	6
 #define POST_CMSG_RCVINFO	7	/* struct post_rcvinfo */
 #define POST_CMSG_EVENT		8	/* struct post_event */
+#define POST_CMSG_UNORDERED	9
 
 /* post_rcvinfo.flags */
 #define POST_RCV_IDEMPOTENT	0x1
@@ -233,7 +262,10 @@ enum {
 	POST_EV_SENT = 1,	/* last byte handed to the transient */
 	POST_EV_ACKED,		/* the peer's application read all of it */
 	POST_EV_EXPIRED,	/* lifetime over (.error ECANCELED: antecedent) */
-	POST_EV_ABORTED,	/* POST_ABORT, or the carrier failed (.error) */
+	POST_EV_ABORTED,	/* POST_ABORT, the carrier failed (.error), or
+				 * the peer closed its side first (ESHUTDOWN:
+				 * sent, perhaps read, never acknowledged)
+				 */
 };
 
 #define POST_EV_TERMINAL(t)	((t) >= POST_EV_ACKED)
@@ -262,6 +294,11 @@ struct post_info {
 	__u64	events_dropped;	/* POST_EVENTS_MAX reached */
 	__u32	tx_unacked;	/* messages sent, not yet acknowledged */
 	__u32	events_queued;
+	/* what the peer advertised when the carrier connected */
+	__u32	peer_max_msg_size;
+	__u32	peer_rx_budget;	/* bytes of messages it reassembles */
+	__u32	peer_max_partials;
+	__u32	tx_partials;	/* our messages partly sent */
 };
 
 /* struct post_race_attempt.state */
