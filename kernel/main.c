@@ -23,9 +23,19 @@ MODULE_PARM_DESC(family, "address family number AF_POST registers as (default 22
 struct workqueue_struct *post_wq;
 
 struct proto post_proto = {
-	.name		= "POST",
-	.owner		= THIS_MODULE,
-	.obj_size	= sizeof(struct post_sock),
+	.name			= "POST",
+	.owner			= THIS_MODULE,
+	.obj_size		= sizeof(struct post_sock),
+	/* mem.c */
+	.memory_allocated	= &post_memory_allocated,
+	.sockets_allocated	= &post_sockets_allocated,
+	.per_cpu_fw_alloc	= &post_memory_per_cpu_fw_alloc,
+	.memory_pressure	= &post_memory_pressure,
+	.sysctl_mem		= sysctl_post_mem,
+	.sysctl_rmem		= sysctl_post_rmem,
+	.sysctl_wmem		= sysctl_post_wmem,
+	.enter_memory_pressure	= post_enter_memory_pressure,
+	.leave_memory_pressure	= post_leave_memory_pressure,
 };
 
 static int post_create(struct net *net, struct socket *sock, int protocol,
@@ -68,9 +78,13 @@ static int __init post_init(void)
 	if (!post_wq)
 		return -ENOMEM;
 
-	err = proto_register(&post_proto, 1);
+	err = post_mem_init();
 	if (err)
 		goto err_wq;
+
+	err = proto_register(&post_proto, 1);
+	if (err)
+		goto err_mem;
 
 	err = post_pernet_init();
 	if (err)
@@ -96,6 +110,8 @@ err_pernet:
 	post_pernet_exit();
 err_proto:
 	proto_unregister(&post_proto);
+err_mem:
+	post_mem_exit();
 err_wq:
 	destroy_workqueue(post_wq);
 	return err;
@@ -109,6 +125,7 @@ static void __exit post_exit(void)
 	post_pernet_exit();
 	destroy_workqueue(post_wq);
 	proto_unregister(&post_proto);
+	post_mem_exit();
 }
 
 module_init(post_init);

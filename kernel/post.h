@@ -13,9 +13,10 @@
  *    carrier's io_work (transient.c).
  *  - Transient callbacks (data_ready, write_space, state_change) run in
  *    softirq with the transient's sk_callback_lock read-held. They never
- *    parse or send: data_ready wakes a reader sleeping in recvmsg() (which
- *    then reads the transient itself, in its own context) or, when nobody
- *    waits, queues io_work; the others queue io_work.
+ *    parse or send: data_ready peeks at frame headers (scan.c, under the
+ *    transient's socket lock) and wakes readers, who read the transient
+ *    themselves, in their own context; io_work reads what no reader will.
+ *    The others queue io_work.
  *  - Lock order: lock_sock(carrier) -> lock_sock(transient) (taken by
  *    kernel_sendmsg and around read_sock). Never the reverse.
  *  - A listener's accept_lock (spinlock, process context only) protects its
@@ -53,6 +54,8 @@ struct post_piece {
 	u32			truesize;	/* what it costs, as charged */
 	u8			*data;
 };
+
+#define POST_ACK_FRAME_MAX	(POST_FRAME_HDR_LEN + 8 * POST_WIRE_ACK_MAX)
 
 /* What the frame in progress (ps->tx_kind) is. */
 enum post_tx_frame {
@@ -142,12 +145,47 @@ struct post_race {
 	struct post_attempt	att[POST_MAX_CANDIDATES];
 };
 
+/*
+ * What data_ready has seen of the stream (scan.c), under the transient's
+ * socket lock; done and ctl are read by poll() too.
+ */
+enum post_scan_state {
+	POST_SCAN_HDR,
+	POST_SCAN_MSG_HDR,
+	POST_SCAN_PAYLOAD,
+};
+
+struct post_scan {
+	bool			active;		/* following the stream */
+	bool			broken;		/* lost it: io_work reads */
+	bool			completes;	/* this frame ends its message */
+
+	u8			state;		/* enum post_scan_state */
+	u8			have, want;	/* header bytes */
+	u8			nr_open;
+	u8			hdr[POST_MSG_HDR_LEN];
+	u32			pos;		/* TCP seq scanned up to */
+	u32			payload;	/* bytes of it to skip */
+	struct post_frame	frame;
+	u64			done;		/* messages complete in TCP */
+	u64			ctl;		/* ACK, EXPIRED frames */
+	u64			timed;		/* STARTs with a lifetime */
+	u64			last_start;	/* seq of the last START */
+	struct {
+		u64		seq;
+		u64		left:63;
+		u64		timed:1;	/* has a lifetime */
+	} open[POST_WIRE_MAX_PARTIALS];
+};
+
 enum post_rx_state {
 	POST_RX_PREAMBLE,
 	POST_RX_HDR,
 	POST_RX_MSG_HDR,
 	POST_RX_ACK,		/* an ACK frame's list of seqs */
 	POST_RX_DATA,
+	POST_RX_DIRECT,		/* data straight to the reader (rx_user) */
+	POST_RX_DIRECT_HDR,	/* the next DATA header of that message */
 };
 
 struct post_sock {
@@ -198,6 +236,7 @@ struct post_sock {
 	u64			next_id;
 	u64			msgs_sent;
 	u64			tx_bytes;	/* of messages sent */
+	u64			tx_direct_bytes; /* from sendmsg() into TCP */
 	u64			msgs_acked;
 	u64			msgs_expired;
 	u64			msgs_aborted;
@@ -215,8 +254,10 @@ struct post_sock {
 	struct post_msg		*tx_msg;	/* its message (DATA, CTL) */
 	struct post_piece	*tx_piece;	/* ... its data, or NULL */
 	u32			tx_off;		/* ... bytes of it sent */
-	u8			tx_hdr_len;
-	u8			tx_hdr[POST_FRAME_HDR_LEN + 8 * POST_WIRE_ACK_MAX];
+	u8			tx_hdr_len;	/* an ACK, then its header */
+	u8			tx_ack_len;
+	u8			tx_hdr[POST_ACK_FRAME_MAX + POST_FRAME_HDR_LEN +
+				       POST_MSG_HDR_LEN];
 	bool			tx_fin;		/* SHUT_WR once queue drains */
 	bool			tx_shut;	/* transient's write side closed */
 	bool			tx_corked;	/* a frame went with MSG_MORE */
@@ -248,6 +289,20 @@ struct post_sock {
 	u32			rx_tcp_seq;	/* TCP seq of the header parsed */
 	int			rx_waiters;	/* in recvmsg(), READ_ONCE */
 	bool			rx_kick;	/* data_ready woke them */
+	struct post_scan	scan;		/* transient's lock (scan.c) */
+	u64			rx_parse_done;	/* ... completed, no lifetime */
+	u64			rx_parse_ctl;	/* ... ACK, EXPIRED handled */
+	u64			rx_parse_timed;	/* ... STARTs with a lifetime */
+	struct hrtimer		rx_timer;	/* ACKs a reader may leave */
+	/* a message read straight into a recvmsg() caller's buffer */
+	struct msghdr		*rx_user;	/* while it reads */
+	size_t			rx_user_len;
+	int			rx_user_done;	/* bytes of it copied */
+	struct post_rcvinfo	rx_user_info;
+	u64			rx_direct_seq;
+	u64			rx_direct_deadline;
+	u32			rx_direct_left;	/* of the frame */
+	u64			rx_direct_msg_left;
 	/* wire seqs received (frame.h, 2) and our acknowledgements of them */
 	u64			rx_last_start;	/* seq of the last START */
 	struct rb_root		rx_open;	/* not ended yet, by seq */
@@ -263,6 +318,7 @@ struct post_sock {
 	u32			rx_partial_charge;	/* reassembly memory */
 	u64			msgs_received;
 	u64			rx_bytes;	/* of messages received */
+	u64			rx_direct_msgs;	/* copied straight to a reader */
 	u32			proto_errors;	/* reset for EPROTO */
 
 	/* listener (accept_lock) and child */
@@ -335,6 +391,21 @@ static inline void post_stat_add(int stat, long v)
 	this_cpu_add(post_stats.v[stat], v);
 }
 
+/* mem.c */
+extern atomic_long_t post_memory_allocated;
+extern struct percpu_counter post_sockets_allocated;
+DECLARE_PER_CPU(int, post_memory_per_cpu_fw_alloc);
+extern unsigned long post_memory_pressure;
+extern long sysctl_post_mem[3];
+extern int sysctl_post_rmem[3];
+extern int sysctl_post_wmem[3];
+void post_enter_memory_pressure(struct sock *sk);
+void post_leave_memory_pressure(struct sock *sk);
+int post_rmem_charge(struct post_sock *ps, u32 size);
+void post_rmem_uncharge(struct post_sock *ps, u32 size);
+int post_mem_init(void);
+void post_mem_exit(void);
+
 struct post_net *post_pernet(const struct net *net);
 int post_pernet_init(void);
 void post_pernet_exit(void);
@@ -368,6 +439,7 @@ void post_tcp_attach(struct post_sock *ps, struct socket *tsock,
 void post_tcp_detach(struct post_sock *ps, struct socket *tsock);
 void post_established(struct post_sock *ps);
 int post_carrier_io(struct post_sock *ps);
+void post_rx_timer_init(struct post_sock *ps);
 
 /* race.c */
 int post_cand_cmp(const struct post_cand *a, const struct post_cand *b);
@@ -426,6 +498,8 @@ struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
 			       size_t len, const struct post_props *pp);
 void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
 		   const struct post_props *pp);
+int post_tx_sendmsg(struct post_sock *ps, struct msghdr *m, size_t len,
+		    const struct post_props *pp, bool *failed);
 int post_tx_push(struct post_sock *ps);
 void post_tx_purge(struct post_sock *ps, int err);
 void post_tx_peer_fin(struct post_sock *ps);
@@ -445,11 +519,20 @@ int post_ev_recv(struct post_sock *ps, struct msghdr *m);
 void post_ev_purge(struct post_sock *ps);
 int post_events_check(u32 mask);
 
+/* scan.c */
+void post_scan_start(struct post_sock *ps, u32 pos);
+void post_scan(struct post_sock *ps, struct sock *tsk);
+bool post_scan_ready(const struct post_sock *ps);
+bool post_scan_ctl(const struct post_sock *ps);
+bool post_scan_worth_reading(const struct post_sock *ps);
+void post_scan_decide(struct post_sock *ps, struct sock *tsk, bool *wake,
+		      bool *now, bool *later);
+
 /* rx.c */
 int post_rx_pull(struct post_sock *ps);
 void post_rx_limits(struct post_sock *ps);
 u64 post_rx_cum(struct post_sock *ps);
-void post_ack_build(struct post_sock *ps);
+u32 post_ack_build(struct post_sock *ps, u8 *buf);
 bool post_ack_wanted(struct post_sock *ps, bool data);
 void post_ack_drained(struct post_sock *ps);
 void post_ack_init(struct post_sock *ps);
@@ -458,6 +541,8 @@ bool post_rx_throttled(struct post_sock *ps);
 void post_rx_stall(struct post_sock *ps);
 void post_rx_resume(struct post_sock *ps, bool kick);
 bool post_rx_mid_message(const struct post_sock *ps);
+int post_rx_read_into(struct post_sock *ps, struct msghdr *m, size_t len,
+		      struct post_rcvinfo *info);
 int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 		 int flags, struct post_rcvinfo *info);
 void post_rx_expire(struct post_sock *ps, u64 now);

@@ -49,15 +49,19 @@
 
 #include "post.h"
 
-static void post_rx_charge(struct post_sock *ps, struct post_msg *msg, u32 n)
+/* Charge @n bytes for @msg (mem.c): -ENOBUFS beyond the limits. */
+static int post_rx_charge(struct post_sock *ps, struct post_msg *msg, u32 n)
 {
-	atomic_add(n, &ps->sk.sk_rmem_alloc);
-	msg->charge += n;
+	int err = post_rmem_charge(ps, n);
+
+	if (!err)
+		msg->charge += n;
+	return err;
 }
 
 void post_rx_uncharge(struct post_sock *ps, u32 n)
 {
-	atomic_sub(n, &ps->sk.sk_rmem_alloc);
+	post_rmem_uncharge(ps, n);
 }
 
 /* What our preamble advertises for this connection (frame.h, 3). */
@@ -158,8 +162,11 @@ static int post_u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Build the ACK frame into ps->tx_hdr: cumulative seq and those beyond. */
-void post_ack_build(struct post_sock *ps)
+/*
+ * Build the ACK frame into @buf (room for POST_ACK_FRAME_MAX bytes):
+ * cumulative seq and those beyond. Returns its length.
+ */
+u32 post_ack_build(struct post_sock *ps, u8 *buf)
 {
 	u64 cum = post_rx_cum(ps);
 	u32 i, n = 0;
@@ -168,14 +175,14 @@ void post_ack_build(struct post_sock *ps)
 	for (i = 0; i < ps->ack_nr_extra; i++)
 		if (ps->ack_extra[i] > cum)
 			ps->ack_extra[n++] = ps->ack_extra[i];
-	post_frame_encode(ps->tx_hdr, POST_FRAME_ACK, 8 * n, cum);
-	post_ack_encode(ps->tx_hdr + POST_FRAME_HDR_LEN, ps->ack_extra, n);
-	ps->tx_hdr_len = POST_FRAME_HDR_LEN + 8 * n;
+	post_frame_encode(buf, POST_FRAME_ACK, 8 * n, cum);
+	post_ack_encode(buf + POST_FRAME_HDR_LEN, ps->ack_extra, n);
 	ps->ack_nr_extra = 0;
 	ps->ack_count = 0;
 	ps->ack_pending = false;
 	ps->ack_due = 0;
 	hrtimer_try_to_cancel(&ps->ack_timer);
+	return POST_FRAME_HDR_LEN + 8 * n;
 }
 
 /*
@@ -288,6 +295,8 @@ static void post_rx_expired(struct post_sock *ps, struct post_msg *msg)
 
 static void post_rx_complete(struct post_sock *ps, struct post_msg *msg)
 {
+	if (!msg->deadline)	/* as the scanner counts (scan.c) */
+		WRITE_ONCE(ps->rx_parse_done, ps->rx_parse_done + 1);
 	post_rx_unreserve(ps, msg);
 	if (msg->deadline && msg->deadline <= ktime_get_ns()) {
 		post_rx_expired(ps, msg);
@@ -348,7 +357,10 @@ static int post_rx_begin_data(struct post_sock *ps, struct post_msg *msg,
 	p = post_piece_alloc(len, ps->sk.sk_allocation | __GFP_NOWARN);
 	if (!p)
 		return -ENOBUFS;
-	post_rx_charge(ps, msg, p->truesize);
+	if (post_rx_charge(ps, msg, p->truesize)) {
+		post_piece_free(p);
+		return -ENOBUFS;	/* the carrier is reset: mem.c */
+	}
 	ps->rx_partial_charge += p->truesize;
 	ps->rx_msg = msg;
 	ps->rx_piece = p;
@@ -399,8 +411,10 @@ static int post_rx_frame(struct post_sock *ps)
 			post_rx_expect(ps, POST_RX_ACK, f->len);
 			return 0;
 		}
+		WRITE_ONCE(ps->rx_parse_ctl, ps->rx_parse_ctl + 1);
 		return post_tx_acked(ps, f->seq, NULL, 0);
 	default:	/* EXPIRED: about a message we sent */
+		WRITE_ONCE(ps->rx_parse_ctl, ps->rx_parse_ctl + 1);
 		return post_tx_expired(ps, f->seq);
 	}
 }
@@ -411,9 +425,137 @@ static int post_rx_ack(struct post_sock *ps)
 	u32 len = ps->rx_frame.len;
 
 	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
+	WRITE_ONCE(ps->rx_parse_ctl, ps->rx_parse_ctl + 1);
 	if (post_ack_decode(ps->rx_hdr, len, ps->rx_frame.seq, seqs))
 		return -EPROTO;
 	return post_tx_acked(ps, ps->rx_frame.seq, seqs, len / 8);
+}
+
+/* Copy @len bytes of the stream at TCP seq @pos (not yet read) to @buf. */
+static int post_rx_peek(struct sock *tsk, u32 pos, u8 *buf, u32 len)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&tsk->sk_receive_queue, skb) {
+		u32 off = pos - TCP_SKB_CB(skb)->seq, n;
+
+		if (off >= skb->len)
+			continue;
+		n = min(len, skb->len - off);
+		if (skb_copy_bits(skb, off, buf, n))
+			return -EFAULT;
+		buf += n;
+		pos += n;
+		len -= n;
+		if (!len)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * May the message whose START header was just read go straight to the
+ * reader in recvmsg() (one copy)? Only if it is the next to be delivered,
+ * fits the reader's buffer, and all of it is in TCP already, its DATA
+ * frames one after the other (checked by peeking at their headers, which
+ * are checked again as they are read).
+ */
+static bool post_rx_direct_ok(struct post_sock *ps,
+			      const struct post_msg_hdr *mh, u32 dlen)
+{
+	struct sock *tsk = ps->tsock->sk;
+	u8 hdr[POST_FRAME_HDR_LEN];
+	u32 pos = ps->rx_tcp_seq;
+	u64 left = mh->len - dlen;
+	struct post_frame f;
+	u32 avail;
+
+	if (!ps->rx_user || mh->len > ps->rx_user_len ||
+	    !list_empty(&ps->rx_ready) ||
+	    fault_in_iov_iter_writeable(&ps->rx_user->msg_iter, mh->len))
+		return false;
+	avail = READ_ONCE(tcp_sk(tsk)->rcv_nxt) - pos;
+	if (tsk->sk_shutdown & RCV_SHUTDOWN)
+		avail--;	/* the FIN's seq */
+	if (avail < dlen)
+		return false;
+	pos += dlen;
+	while (left) {
+		if (post_rx_peek(tsk, pos, hdr, sizeof(hdr)) ||
+		    post_frame_decode(hdr, &f) || f.type != POST_FRAME_DATA ||
+		    f.seq != ps->rx_frame.seq || f.len > left ||
+		    (f.len < left && f.len < POST_WIRE_DATA_MIN))
+			return false;
+		pos += POST_FRAME_HDR_LEN + f.len;
+		left -= f.len;
+		if (pos - ps->rx_tcp_seq > avail)
+			return false;
+	}
+	return true;
+}
+
+/* The message read straight to the reader is complete. */
+static void post_rx_direct_done(struct post_sock *ps)
+{
+	struct post_rcvinfo *info = &ps->rx_user_info;
+
+	if (!ps->rx_direct_deadline)	/* as the scanner counts */
+		WRITE_ONCE(ps->rx_parse_done, ps->rx_parse_done + 1);
+	ps->msgs_received++;
+	ps->rx_direct_msgs++;
+	ps->rx_bytes += ps->rx_user_done;
+	post_stat_add(POST_STAT_MSGS_RECEIVED, 1);
+	ps->rx_user = NULL;		/* one message per call */
+	ps->ack_pending = true;
+	ps->ack_count++;
+	if (ps->rx_direct_seq > post_rx_cum(ps) &&
+	    ps->ack_nr_extra < POST_WIRE_ACK_MAX)
+		ps->ack_extra[ps->ack_nr_extra++] = ps->rx_direct_seq;
+	if (info->flags & POST_RCV_LIFETIME) {
+		u64 now = ktime_get_ns();
+
+		info->lifetime_ms = ps->rx_direct_deadline > now ?
+			div_u64(ps->rx_direct_deadline - now, NSEC_PER_MSEC) : 0;
+	}
+	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
+}
+
+/* Deliver the message just started straight to the reader. */
+static void post_rx_direct_start(struct post_sock *ps,
+				 const struct post_msg_hdr *mh, u32 dlen,
+				 u64 deadline)
+{
+	struct post_rcvinfo *info = &ps->rx_user_info;
+
+	memset(info, 0, sizeof(*info));
+	info->id = mh->id;
+	info->niceness = mh->niceness;
+	if (mh->flags & POST_MFLAG_IDEMPOTENT)
+		info->flags |= POST_RCV_IDEMPOTENT;
+	if (deadline)
+		info->flags |= POST_RCV_LIFETIME;
+	ps->rx_direct_deadline = deadline;
+	ps->rx_direct_seq = ps->rx_frame.seq;
+	ps->rx_last_start = ps->rx_frame.seq;
+	ps->rx_direct_left = dlen;
+	ps->rx_direct_msg_left = mh->len;
+	ps->rx_user_done = 0;
+	ps->rx_state = POST_RX_DIRECT;
+	if (!mh->len)
+		post_rx_direct_done(ps);
+}
+
+/* When a message with a lifetime of @ms, arriving now, stops being useful. */
+static u64 post_rx_deadline(struct post_sock *ps, u32 ms)
+{
+	/* deduct the transit: half the smoothed RTT (srtt_us is x8) */
+	u64 transit = (u64)(tcp_sk(ps->tsock->sk)->srtt_us >> 4) *
+		      NSEC_PER_USEC;
+	u64 life = (u64)ms * NSEC_PER_MSEC;
+	u64 arrival = post_rx_arrival(ps, ktime_get_ns());
+	u64 deadline = life > transit ? arrival + life - transit : arrival;
+
+	return deadline ? : 1;
 }
 
 /* A message header arrived after START: create the message. */
@@ -422,6 +564,7 @@ static int post_rx_start(struct post_sock *ps)
 	u32 dlen = ps->rx_frame.len - POST_MSG_HDR_LEN;
 	struct post_msg_hdr mh;
 	struct post_msg *msg;
+	u64 deadline = 0;
 	bool partial;
 
 	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
@@ -432,29 +575,30 @@ static int post_rx_start(struct post_sock *ps)
 	if (partial && (ps->rx_nr_partial >= ps->adv.max_partials ||
 			ps->rx_reserved + mh.len > ps->adv.rx_budget))
 		return -EPROTO;
+	if (mh.lifetime_ms) {
+		WRITE_ONCE(ps->rx_parse_timed, ps->rx_parse_timed + 1);
+		deadline = post_rx_deadline(ps, mh.lifetime_ms);
+	}
+	if ((!deadline || deadline > ktime_get_ns()) &&
+	    post_rx_direct_ok(ps, &mh, dlen)) {
+		post_rx_direct_start(ps, &mh, dlen, deadline);
+		return 0;
+	}
 
 	msg = kzalloc(sizeof(*msg), ps->sk.sk_allocation);
 	if (!msg)
 		return -ENOBUFS;
+	if (post_rx_charge(ps, msg, sizeof(*msg))) {
+		kfree(msg);
+		return -ENOBUFS;
+	}
 	INIT_LIST_HEAD(&msg->pieces);
 	msg->seq = ps->rx_frame.seq;
 	msg->id = mh.id;
 	msg->len = mh.len;
 	msg->niceness = mh.niceness;
 	msg->flags = mh.flags;
-	if (mh.lifetime_ms) {
-		/* deduct the transit: half the smoothed RTT (srtt_us is x8) */
-		u64 transit = (u64)(tcp_sk(ps->tsock->sk)->srtt_us >> 4) *
-			      NSEC_PER_USEC;
-		u64 life = (u64)mh.lifetime_ms * NSEC_PER_MSEC;
-		u64 now = ktime_get_ns();
-		u64 arrival = post_rx_arrival(ps, now);
-
-		msg->deadline = life > transit ? arrival + life - transit :
-						 arrival;
-		if (!msg->deadline)
-			msg->deadline = 1;
-	}
+	msg->deadline = deadline;
 	ps->rx_last_start = msg->seq;
 	post_rx_open_insert(ps, msg);
 	list_add_tail(&msg->list, &ps->rx_partial);
@@ -463,7 +607,6 @@ static int post_rx_start(struct post_sock *ps)
 		msg->partial = true;
 		ps->rx_reserved += msg->len;
 	}
-	post_rx_charge(ps, msg, sizeof(*msg));
 	ps->rx_partial_charge += sizeof(*msg);
 
 	if (dlen)
@@ -519,16 +662,45 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		u8 *dst;
 		u32 n;
 
+		if (ps->rx_state == POST_RX_DIRECT) {
+			/* straight to the reader's buffer: the one copy */
+			n = min_t(size_t, avail, ps->rx_direct_left);
+			if (skb_copy_datagram_iter(skb, offset + used,
+						   &ps->rx_user->msg_iter, n)) {
+				err = -EFAULT;
+				break;
+			}
+			used += n;
+			ps->rx_direct_left -= n;
+			ps->rx_direct_msg_left -= n;
+			ps->rx_user_done += n;
+			if (ps->rx_direct_left)
+				continue;
+			if (!ps->rx_direct_msg_left) {
+				post_rx_direct_done(ps);
+				desc->count = 0;
+			} else {
+				post_rx_expect(ps, POST_RX_DIRECT_HDR,
+					       POST_FRAME_HDR_LEN);
+			}
+			continue;
+		}
 		if (ps->rx_state == POST_RX_DATA) {
 			n = min_t(size_t, avail,
 				  ps->rx_piece->len - ps->rx_piece_off);
 			dst = ps->rx_piece->data + ps->rx_piece_off;
 		} else {
-			if (ps->rx_state == POST_RX_HDR && !ps->rx_hdr_len &&
-			    post_rx_throttled(ps)) {
-				post_rx_stall(ps);
-				desc->count = 0;
-				continue;
+			if (ps->rx_state == POST_RX_HDR && !ps->rx_hdr_len) {
+				/* only messages on their way are left: wait */
+				if (!post_scan_worth_reading(ps)) {
+					desc->count = 0;
+					continue;
+				}
+				if (post_rx_throttled(ps)) {
+					post_rx_stall(ps);
+					desc->count = 0;
+					continue;
+				}
 			}
 			n = min_t(size_t, avail, ps->rx_want - ps->rx_hdr_len);
 			dst = ps->rx_hdr + ps->rx_hdr_len;
@@ -553,15 +725,30 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		case POST_RX_PREAMBLE:
 			err = post_rx_preamble(ps);
 			/* the carrier goes live in post_carrier_io(): stop */
-			if (!err && ps->rx_state != POST_RX_PREAMBLE)
+			if (!err && ps->rx_state != POST_RX_PREAMBLE) {
+				post_scan_start(ps, TCP_SKB_CB(skb)->seq +
+						offset + used);
 				desc->count = 0;
+			}
 			break;
 		case POST_RX_HDR:
 			ps->rx_tcp_seq = TCP_SKB_CB(skb)->seq + offset + used;
 			err = post_rx_frame(ps);
 			break;
 		case POST_RX_MSG_HDR:
+			ps->rx_tcp_seq = TCP_SKB_CB(skb)->seq + offset + used;
 			err = post_rx_start(ps);
+			break;
+		case POST_RX_DIRECT_HDR:	/* peeked at: ours, DATA */
+			if (post_frame_decode(ps->rx_hdr, &ps->rx_frame) ||
+			    ps->rx_frame.type != POST_FRAME_DATA ||
+			    ps->rx_frame.seq != ps->rx_direct_seq ||
+			    ps->rx_frame.len > ps->rx_direct_msg_left) {
+				err = -EPROTO;
+				break;
+			}
+			ps->rx_direct_left = ps->rx_frame.len;
+			ps->rx_state = POST_RX_DIRECT;
 			break;
 		default:	/* POST_RX_ACK */
 			err = post_rx_ack(ps);
@@ -586,7 +773,7 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 int post_rx_pull(struct post_sock *ps)
 {
 	read_descriptor_t desc = { .arg.data = ps, .count = 1 };
-	u64 before = ps->msgs_received;
+	u64 before = ps->msgs_received - ps->rx_direct_msgs;
 	struct sock *tsk;
 
 	sock_owned_by_me(&ps->sk);
@@ -602,7 +789,19 @@ int post_rx_pull(struct post_sock *ps)
 	    !READ_ONCE(tcp_sk(tsk)->urg_data))
 		return 0;
 	lock_sock(tsk);
+	post_scan(ps, tsk);	/* the scanner stays ahead of us */
 	ps->tsock->ops->read_sock(tsk, &desc, post_rx_actor);
+	/* a message goes straight to a reader whole, or not at all */
+	if (WARN_ON_ONCE(!desc.error && (ps->rx_state == POST_RX_DIRECT ||
+					 ps->rx_state == POST_RX_DIRECT_HDR)))
+		desc.error = -EPROTO;
+	/* an ACK left behind (we stopped at a message): io_work reads it */
+	if (post_scan_ctl(ps))
+		hrtimer_start(&ps->rx_timer,
+			      ms_to_ktime(POST_WIRE_ACK_DELAY_MS),
+			      HRTIMER_MODE_REL);
+	else
+		hrtimer_try_to_cancel(&ps->rx_timer);
 	/* read_sock stops for good at urgent data: no AF_POST peer sends it */
 	if (!desc.error && tcp_sk(tsk)->urg_data)
 		desc.error = -EPROTO;
@@ -610,7 +809,8 @@ int post_rx_pull(struct post_sock *ps)
 
 	if (desc.error)
 		return desc.error;
-	return ps->msgs_received - before;
+	/* messages queued for readers (not those one took already) */
+	return ps->msgs_received - ps->rx_direct_msgs - before;
 }
 
 /* Is the stream in the middle of a message or frame (for a FIN)? */
@@ -618,6 +818,28 @@ bool post_rx_mid_message(const struct post_sock *ps)
 {
 	return ps->rx_nr_partial || ps->rx_state != POST_RX_HDR ||
 	       ps->rx_hdr_len;
+}
+
+/*
+ * recvmsg() reads the transient itself: a message that is entirely in TCP
+ * may be copied straight into @m (up to @len bytes), once. Returns its
+ * length (its info in *@info) or -1 if none went that way. Wraps
+ * post_carrier_io().
+ */
+int post_rx_read_into(struct post_sock *ps, struct msghdr *m, size_t len,
+		      struct post_rcvinfo *info)
+{
+	int done;
+
+	ps->rx_user = m;
+	ps->rx_user_len = len;
+	ps->rx_user_done = -1;
+	post_carrier_io(ps);
+	done = ps->rx_user ? -1 : ps->rx_user_done;
+	ps->rx_user = NULL;
+	if (done >= 0)
+		*info = ps->rx_user_info;
+	return done;
 }
 
 /*

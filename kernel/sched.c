@@ -63,24 +63,41 @@ struct post_ev {
 	struct post_event	ev;
 };
 
+/* sendmsg() writes frames with at least this much data straight to TCP */
+#define POST_DIRECT_MIN	4096
+
 #define POST_EV_ALL	(BIT(POST_EV_SENT) | BIT(POST_EV_ACKED) | \
 			 BIT(POST_EV_EXPIRED) | BIT(POST_EV_ABORTED))
+
+/*
+ * A piece of up to POST_PIECE_INLINE bytes lives in one allocation with
+ * its header; a larger one has its data apart (kvmalloc).
+ */
+#define POST_PIECE_INLINE	(2048 - sizeof(struct post_piece))
 
 /* Memory a piece of @len bytes really takes: tiny pieces are not cheap. */
 u32 post_piece_truesize(u32 len)
 {
+	if (len <= POST_PIECE_INLINE)
+		return kmalloc_size_roundup(sizeof(struct post_piece) + len);
 	return kmalloc_size_roundup(sizeof(struct post_piece)) +
 	       kmalloc_size_roundup(len);
 }
 
 struct post_piece *post_piece_alloc(u32 len, gfp_t gfp)
 {
-	struct post_piece *p = kmalloc(sizeof(*p), gfp);
+	bool inline_data = len <= POST_PIECE_INLINE;
+	struct post_piece *p;
 
+	p = kmalloc(sizeof(*p) + (inline_data ? len : 0), gfp);
 	if (!p)
 		return NULL;
 	p->len = len;
 	p->truesize = post_piece_truesize(len);
+	if (inline_data) {
+		p->data = (u8 *)(p + 1);
+		return p;
+	}
 	p->data = kvmalloc(len, gfp);
 	if (!p->data) {
 		kfree(p);
@@ -91,7 +108,8 @@ struct post_piece *post_piece_alloc(u32 len, gfp_t gfp)
 
 void post_piece_free(struct post_piece *p)
 {
-	kvfree(p->data);
+	if (p->data != (u8 *)(p + 1))
+		kvfree(p->data);
 	kfree(p);
 }
 
@@ -410,22 +428,34 @@ static void post_tx_drop_pieces(struct post_sock *ps, struct post_msg *msg)
 }
 
 /*
- * Forget the data frame built but not yet written at all: the next is
- * picked. A START gives its seq and reservation back.
+ * Forget the data frame built but not yet written at all (an ACK before it
+ * may be): the next is picked. A START gives its seq and reservation back;
+ * an ACK built with it stays, alone.
  */
 static void post_tx_unbuild(struct post_sock *ps)
 {
 	struct post_msg *msg = ps->tx_msg;
 
-	if (ps->tx_hdr_len > POST_FRAME_HDR_LEN) {	/* a START frame */
+	if (ps->tx_hdr_len - ps->tx_ack_len > POST_FRAME_HDR_LEN) { /* START */
 		msg->started = false;
 		msg->seq = 0;
 		ps->tx_seq--;
 		post_tx_unreserve(ps, msg);
 	}
-	ps->tx_kind = POST_TXF_NONE;
+	ps->tx_kind = POST_TXF_ACK;
+	ps->tx_hdr_len = ps->tx_ack_len;
+	if (ps->tx_off == ps->tx_ack_len) {	/* the ACK went already */
+		ps->tx_kind = POST_TXF_NONE;
+		ps->tx_off = 0;
+	}
 	ps->tx_msg = NULL;
 	ps->tx_piece = NULL;
+}
+
+/* Has nothing of the data frame in progress reached TCP yet? */
+static bool post_tx_unwritten(const struct post_sock *ps)
+{
+	return ps->tx_kind == POST_TXF_DATA && ps->tx_off <= ps->tx_ack_len;
 }
 
 /*
@@ -485,7 +515,7 @@ static bool post_tx_end_queued(struct post_sock *ps, struct post_msg *msg,
 			       u32 type, int err)
 {
 	if (ps->tx_kind == POST_TXF_DATA && ps->tx_msg == msg) {
-		if (!ps->tx_off)
+		if (post_tx_unwritten(ps))
 			post_tx_unbuild(ps);
 		else if (!ps->tx_piece ||
 			 list_is_last(&ps->tx_piece->list, &msg->pieces))
@@ -519,6 +549,79 @@ static void post_tx_cascade(struct post_sock *ps)
 	} while (again);
 }
 
+/* A message of @len bytes, without its data yet. Needs no lock. */
+static struct post_msg *post_tx_alloc(struct post_sock *ps, size_t len,
+				      const struct post_props *pp)
+{
+	struct sock *sk = &ps->sk;
+	struct post_msg *msg;
+
+	msg = kzalloc(sizeof(*msg), sk->sk_allocation | __GFP_ACCOUNT);
+	if (!msg)
+		return NULL;
+	INIT_LIST_HEAD(&msg->pieces);
+	INIT_LIST_HEAD(&msg->list);
+	INIT_LIST_HEAD(&msg->plist);
+	INIT_LIST_HEAD(&msg->q.list);
+	msg->len = len;
+	msg->charge = sizeof(*msg);
+	if (pp->nr_ante) {
+		msg->ante = kmemdup(pp->ante, pp->nr_ante * sizeof(u64),
+				    sk->sk_allocation | __GFP_ACCOUNT);
+		if (!msg->ante) {
+			kfree(msg);
+			return NULL;
+		}
+		msg->nr_ante = pp->nr_ante;
+		msg->charge += pp->nr_ante * sizeof(u64);
+	}
+	return msg;
+}
+
+/* What post_tx_copy() copies: @left bytes of @msg from @m. */
+struct post_copy {
+	struct post_msg		*msg;
+	struct msghdr		*m;
+	size_t			left;
+	u32			first;
+	bool			queued;
+	int			err;	/* the direct path's, after the fact */
+};
+
+/*
+ * Copy @left more bytes of @msg from @m into pieces: the first of @first
+ * bytes if that is not 0 (the rest of a frame already begun), then chunks.
+ * With @queued, @msg is charged already and its pieces are charged as
+ * they come (lock_sock held); otherwise no lock is needed.
+ */
+static int post_tx_copy(struct post_sock *ps, struct post_copy *a)
+{
+	u32 chunk = READ_ONCE(ps->chunk_size);
+	struct sock *sk = &ps->sk;
+	struct post_msg *msg = a->msg;
+	size_t left = a->left;
+	struct post_piece *p;
+	u32 n = a->first;
+
+	while (left) {
+		if (!n)
+			n = min_t(size_t, left, chunk);
+		/* charged to the sender's memory cgroup */
+		p = post_piece_alloc(n, sk->sk_allocation | __GFP_ACCOUNT);
+		if (!p)
+			return -ENOBUFS;
+		list_add_tail(&p->list, &msg->pieces);
+		msg->charge += p->truesize;
+		if (a->queued)
+			post_tx_charge(ps, msg, p->truesize);
+		if (copy_from_iter(p->data, n, &a->m->msg_iter) != n)
+			return -EFAULT;
+		left -= n;
+		n = 0;
+	}
+	return 0;
+}
+
 /*
  * Copy one message from userspace into pieces. Needs no lock: large
  * messages are copied without lock_sock(carrier), so that io_work and
@@ -527,59 +630,23 @@ static void post_tx_cascade(struct post_sock *ps)
 struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
 			       size_t len, const struct post_props *pp)
 {
-	u32 chunk = READ_ONCE(ps->chunk_size);
-	struct sock *sk = &ps->sk;
-	struct post_piece *p;
-	struct post_msg *msg;
-	size_t left = len;
+	struct post_copy a = { .m = m, .left = len };
 	int err;
 
-	msg = kzalloc(sizeof(*msg), sk->sk_allocation | __GFP_ACCOUNT);
-	if (!msg)
+	a.msg = post_tx_alloc(ps, len, pp);
+	if (!a.msg)
 		return ERR_PTR(-ENOBUFS);
-	INIT_LIST_HEAD(&msg->pieces);
-	INIT_LIST_HEAD(&msg->list);
-	INIT_LIST_HEAD(&msg->plist);
-	msg->len = len;
-	msg->charge = sizeof(*msg);
-	if (pp->nr_ante) {
-		msg->ante = kmemdup(pp->ante, pp->nr_ante * sizeof(u64),
-				    sk->sk_allocation | __GFP_ACCOUNT);
-		if (!msg->ante) {
-			err = -ENOBUFS;
-			goto err_free;
-		}
-		msg->nr_ante = pp->nr_ante;
-		msg->charge += pp->nr_ante * sizeof(u64);
+	err = post_tx_copy(ps, &a);
+	if (err) {
+		post_msg_free(a.msg);
+		return ERR_PTR(err);
 	}
-
-	while (left) {
-		u32 n = min_t(size_t, left, chunk);
-
-		/* charged to the sender's memory cgroup */
-		p = post_piece_alloc(n, sk->sk_allocation | __GFP_ACCOUNT);
-		if (!p) {
-			err = -ENOBUFS;
-			goto err_free;
-		}
-		list_add_tail(&p->list, &msg->pieces);
-		if (copy_from_iter(p->data, n, &m->msg_iter) != n) {
-			err = -EFAULT;
-			goto err_free;
-		}
-		msg->charge += p->truesize;
-		left -= n;
-	}
-	return msg;
-
-err_free:
-	post_msg_free(msg);
-	return ERR_PTR(err);
+	return a.msg;
 }
 
-/* Give @msg its id and queue it. Under lock_sock(carrier). */
-void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
-		   const struct post_props *pp)
+/* Give @msg its id and account for it, not yet queued. */
+static void post_tx_admit(struct post_sock *ps, struct post_msg *msg,
+			  const struct post_props *pp)
 {
 	msg->id = ps->next_id++;
 	msg->deadline = pp->deadline;
@@ -591,9 +658,16 @@ void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
 	msg->q.niceness = msg->niceness;
 	msg->q.deadline = msg->deadline ? : POST_NO_DEADLINE;
 	msg->q.unordered = pp->unordered;
-	post_queue_add(&ps->txq, &msg->q);
 	post_pending_insert(ps, msg);
 	post_tx_charge(ps, msg, msg->charge);
+}
+
+/* Give @msg its id and queue it. Under lock_sock(carrier). */
+void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
+		   const struct post_props *pp)
+{
+	post_tx_admit(ps, msg, pp);
+	post_queue_add(&ps->txq, &msg->q);
 
 	if (msg->deadline) {
 		if (!ps->tx_next_deadline || msg->deadline < ps->tx_next_deadline)
@@ -651,16 +725,67 @@ static u32 post_tcp_notsent(struct post_sock *ps)
 	return READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_nxt);
 }
 
+/*
+ * Build into ps->tx_hdr the next frame of @msg, carrying @n data bytes: an
+ * ACK first if one is due, then START (the message gets its seq) or DATA.
+ */
+static void post_tx_frame_for(struct post_sock *ps, struct post_msg *msg,
+			      u32 n)
+{
+	struct post_msg_hdr mh = {};
+	u8 *hdr;
+
+	ps->tx_off = 0;
+	ps->tx_ack_len = 0;
+	/*
+	 * A due ACK rides with the data: before a START, or when it cannot
+	 * wait any more (between the DATA frames of a message it would keep
+	 * the receiver from taking the message straight from TCP).
+	 */
+	if (post_ack_wanted(ps, !msg->started))
+		ps->tx_ack_len = post_ack_build(ps, ps->tx_hdr);
+	hdr = ps->tx_hdr + ps->tx_ack_len;
+
+	if (!msg->started) {
+		msg->seq = ++ps->tx_seq;
+		post_frame_encode(hdr, POST_FRAME_START, POST_MSG_HDR_LEN + n,
+				  msg->seq);
+		mh.len = msg->len;
+		mh.id = msg->id;
+		mh.niceness = msg->niceness;
+		mh.flags = msg->flags;
+		if (msg->deadline)
+			mh.lifetime_ms = post_lifetime_left_ms(msg->deadline,
+							       ktime_get_ns());
+		post_msg_hdr_encode(hdr + POST_FRAME_HDR_LEN, &mh);
+		ps->tx_hdr_len = POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN;
+		msg->started = true;
+		if (n < msg->len) {	/* partial on the wire: reserve */
+			msg->partial = true;
+			list_add_tail(&msg->plist, &ps->tx_started);
+			ps->tx_nr_partial++;
+			ps->tx_reserved += msg->len;
+		}
+	} else {
+		post_frame_encode(hdr, POST_FRAME_DATA, n, msg->seq);
+		ps->tx_hdr_len = POST_FRAME_HDR_LEN;
+	}
+	ps->tx_hdr_len += ps->tx_ack_len;
+	ps->tx_kind = POST_TXF_DATA;
+	ps->tx_msg = msg;
+	ps->tx_piece = NULL;
+}
+
 /* Build the header of the next frame to send; false if nothing may go. */
 static bool post_tx_next_frame(struct post_sock *ps)
 {
-	struct post_msg_hdr mh = {};
 	struct post_piece *p;
 	struct post_msg *msg;
 	struct post_qent *e;
 
 	ps->tx_off = 0;
 	ps->tx_piece = NULL;
+	ps->tx_ack_len = 0;
 	msg = list_first_entry_or_null(&ps->ctlq, struct post_msg, list);
 	if (msg) {
 		post_frame_encode(ps->tx_hdr, msg->ctl, 0, msg->seq);
@@ -671,16 +796,7 @@ static bool post_tx_next_frame(struct post_sock *ps)
 	}
 
 	e = post_queue_pick(&ps->txq, post_tx_eligible, ps);
-	if (post_ack_wanted(ps, e)) {	/* it rides with the data, if any */
-		post_ack_build(ps);
-		ps->tx_kind = POST_TXF_ACK;
-		ps->tx_msg = NULL;
-		return true;
-	}
-	if (!e)
-		return false;
-	msg = container_of(e, struct post_msg, q);
-	p = list_first_entry_or_null(&msg->pieces, struct post_piece, list);
+	msg = e ? container_of(e, struct post_msg, q) : NULL;
 
 	/*
 	 * The lifetime in a START frame is what is left when it is built, so
@@ -688,40 +804,39 @@ static bool post_tx_next_frame(struct post_sock *ps)
 	 * holds. Until then nothing else goes either (it is the best choice);
 	 * TCP's write_space on the next ACKs brings us back.
 	 */
-	if (!msg->started && msg->deadline && post_tcp_notsent(ps)) {
+	if (msg && !msg->started && msg->deadline && post_tcp_notsent(ps)) {
 		set_bit(SOCK_NOSPACE, &ps->tsock->flags);
-		return false;
+		msg = NULL;
 	}
-
-	if (!msg->started) {
-		msg->seq = ++ps->tx_seq;
-		post_frame_encode(ps->tx_hdr, POST_FRAME_START,
-				  POST_MSG_HDR_LEN + (p ? p->len : 0), msg->seq);
-		mh.len = msg->len;
-		mh.id = msg->id;
-		mh.niceness = msg->niceness;
-		mh.flags = msg->flags;
-		if (msg->deadline)
-			mh.lifetime_ms = post_lifetime_left_ms(msg->deadline,
-							       ktime_get_ns());
-		post_msg_hdr_encode(ps->tx_hdr + POST_FRAME_HDR_LEN, &mh);
-		ps->tx_hdr_len = POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN;
-		msg->started = true;
-		if (post_tx_multi_frame(msg)) {
-			msg->partial = true;
-			list_add_tail(&msg->plist, &ps->tx_started);
-			ps->tx_nr_partial++;
-			ps->tx_reserved += msg->len;
-		}
-	} else {
-		post_frame_encode(ps->tx_hdr, POST_FRAME_DATA, p->len,
-				  msg->seq);
-		ps->tx_hdr_len = POST_FRAME_HDR_LEN;
+	if (!msg) {
+		if (!post_ack_wanted(ps, false))
+			return false;
+		ps->tx_hdr_len = post_ack_build(ps, ps->tx_hdr);
+		ps->tx_ack_len = ps->tx_hdr_len;
+		ps->tx_kind = POST_TXF_ACK;
+		ps->tx_msg = NULL;
+		return true;
 	}
-	ps->tx_kind = POST_TXF_DATA;
-	ps->tx_msg = msg;
+	p = list_first_entry_or_null(&msg->pieces, struct post_piece, list);
+	post_tx_frame_for(ps, msg, p ? p->len : 0);
 	ps->tx_piece = p;
 	return true;
+}
+
+/* The last byte of @msg (out of the send queue) is in TCP. */
+static void post_tx_sent(struct post_sock *ps, struct post_msg *msg)
+{
+	post_tx_unreserve(ps, msg);
+	msg->state = POST_TX_SENT;
+	post_tx_unacked_add(ps, msg);
+	ps->msgs_sent++;
+	ps->tx_bytes += msg->len;
+	post_stat_add(POST_STAT_MSGS_SENT, 1);
+	post_ev_queue(ps, msg->id, POST_EV_SENT, 0);
+	if (ps->tx_peer_fin) {	/* nobody will acknowledge it */
+		post_tx_end(ps, msg, POST_EV_ABORTED, ESHUTDOWN);
+		post_tx_cascade(ps);
+	}
 }
 
 /* The frame in progress is entirely in TCP: release what it carried. */
@@ -758,18 +873,8 @@ static void post_tx_frame_done(struct post_sock *ps)
 		return;
 	}
 	if (list_empty(&msg->pieces)) {
-		post_tx_unreserve(ps, msg);
 		post_queue_del(&ps->txq, &msg->q);
-		msg->state = POST_TX_SENT;
-		post_tx_unacked_add(ps, msg);
-		ps->msgs_sent++;
-		ps->tx_bytes += msg->len;
-		post_stat_add(POST_STAT_MSGS_SENT, 1);
-		post_ev_queue(ps, msg->id, POST_EV_SENT, 0);
-		if (ps->tx_peer_fin) {	/* nobody will acknowledge it */
-			post_tx_end(ps, msg, POST_EV_ABORTED, ESHUTDOWN);
-			post_tx_cascade(ps);
-		}
+		post_tx_sent(ps, msg);
 	}
 }
 
@@ -803,6 +908,192 @@ static int post_tx_send(struct post_sock *ps, struct kvec *iov, int n,
 	int ret = kernel_sendmsg(ps->tsock, &m, iov, n, len);
 
 	return ret == -EAGAIN ? 0 : ret;
+}
+
+/*
+ * sendmsg()'s fast path, taken when @msg would go first anyway: nothing is
+ * queued, being written or due to go before it, it waits for no
+ * antecedent and no lifetime, the peer has room for it, and its frames
+ * are large enough that a copy costs more than a second write. Its frames
+ * then go straight from the caller's buffer into TCP: one copy.
+ */
+static bool post_tx_direct_ok(struct post_sock *ps, size_t len,
+			      const struct post_props *pp)
+{
+	u32 chunk = READ_ONCE(ps->chunk_size);
+
+	if (ps->tx_kind || ps->txq.count || !list_empty(&ps->ctlq) ||
+	    ps->tx_shut || !ps->tcp_up || ps->rx_state == POST_RX_PREAMBLE ||
+	    ps->tx_pre_off < POST_PREAMBLE_LEN || pp->nr_ante || pp->deadline ||
+	    min_t(size_t, len, chunk) < POST_DIRECT_MIN)
+		return false;
+	return len <= chunk ||
+	       (ps->tx_nr_partial < ps->peer.max_partials &&
+		ps->tx_reserved + len <= ps->peer.rx_budget);
+}
+
+/*
+ * Write the caller's next @n bytes into TCP; bytes taken or -errno. A
+ * fault (the buffer unmapped since it was faulted in) takes nothing: the
+ * copy of the rest meets it again.
+ */
+static int post_tx_send_user(struct post_sock *ps, struct msghdr *m, u32 n,
+			     int flags)
+{
+	struct msghdr tm = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL | flags };
+	size_t count = iov_iter_count(&m->msg_iter);
+	int ret;
+
+	tm.msg_iter = m->msg_iter;
+	iov_iter_truncate(&tm.msg_iter, n);
+	ret = sock_sendmsg(ps->tsock, &tm);
+	if (ret == -EAGAIN || ret == -EFAULT)
+		ret = 0;
+	if (ret > 0)
+		iov_iter_advance(&m->msg_iter, ret);
+	WARN_ON_ONCE(iov_iter_count(&m->msg_iter) > count);
+	return ret;
+}
+
+/*
+ * Frame @msg (admitted, not queued) from @m into TCP until TCP refuses
+ * more. Returns the bytes of the message not in TCP (the frame in
+ * progress is set up for them, @first: what is left of its data), or a
+ * negative transient error.
+ */
+static ssize_t post_tx_direct(struct post_sock *ps, struct post_msg *msg,
+			      struct msghdr *m, u32 *first)
+{
+	u32 chunk = READ_ONCE(ps->chunk_size);
+	size_t left = msg->len;
+	struct kvec iov;
+	int ret;
+
+	sock_owned_by_me(&ps->sk);
+
+	*first = 0;
+	do {
+		u32 n = min_t(size_t, left, chunk);
+		int more = left > n ? MSG_MORE : 0;
+
+		post_tx_frame_for(ps, msg, n);
+		iov.iov_base = ps->tx_hdr;
+		iov.iov_len = ps->tx_hdr_len;
+		ret = post_tx_send(ps, &iov, 1, iov.iov_len, MSG_MORE);
+		if (ret < 0)
+			return ret;
+		ps->tx_off = ret;
+		if (ret < ps->tx_hdr_len) {	/* the frame's data: all left */
+			*first = n;
+			return left;
+		}
+		ret = post_tx_send_user(ps, m, n, more);
+		if (ret < 0)
+			return ret;
+		ps->tx_direct_bytes += ret;
+		left -= ret;
+		if (ret < n) {	/* the rest of the frame goes from a piece */
+			*first = n - ret;
+			return left;
+		}
+		/* the frame is in TCP */
+		ps->tx_kind = POST_TXF_NONE;
+		ps->tx_msg = NULL;
+		ps->tx_off = 0;
+	} while (left);
+	post_tx_sent(ps, msg);
+	return 0;
+}
+
+/*
+ * TCP took the first bytes of @a->msg from the caller's buffer, not
+ * @left others: copy those into pieces and queue the message, the frame in
+ * progress first (@a->first bytes of its data). Under the lock: the copy
+ * of a large rest holds it (the cost of a path that filled up meanwhile).
+ * A fault or a failed allocation aborts the message on the wire (a.err)
+ * if a frame of it is still to come; in its last frame, nothing can stop
+ * the peer from completing it, so the carrier fails (negative return).
+ */
+static ssize_t post_tx_direct_rest(struct post_sock *ps, struct post_copy *a,
+				   size_t left)
+{
+	struct sock *sk = &ps->sk;
+	struct post_msg *msg = a->msg;
+	struct post_piece *p;
+	size_t got;
+
+	p = post_piece_alloc(a->first, sk->sk_allocation | __GFP_ACCOUNT);
+	if (!p)
+		return -ENOBUFS;
+	list_add_tail(&p->list, &msg->pieces);
+	msg->charge += p->truesize;
+	post_tx_charge(ps, msg, p->truesize);
+	post_queue_add(&ps->txq, &msg->q);
+	ps->tx_piece = p;
+	got = copy_from_iter(p->data, a->first, &a->m->msg_iter);
+	if (got != a->first) {
+		if (left == a->first)
+			return -EFAULT;	/* its last frame: fail */
+		memset(p->data + got, 0, a->first - got);
+		a->err = -EFAULT;
+	}
+	a->left = left - a->first;
+	a->first = 0;
+	if (!a->err && a->left)
+		a->err = post_tx_copy(ps, a);
+	if (a->err) {
+		/* a frame of it follows the one being written: ABORT */
+		post_tx_end(ps, msg, POST_EV_ABORTED, -a->err);
+		post_tx_cascade(ps);
+	}
+	return 0;
+}
+
+/*
+ * sendmsg() of one message of @len bytes from @m, with lock_sock held
+ * (the caller checked room and state): straight into TCP when it would go
+ * first anyway (post_tx_direct_ok()). Returns 1 when it does not apply
+ * (nothing done: the caller copies and queues it), 0 when the message is
+ * sent or queued, or a negative error: from copying the rest of it (it is
+ * aborted), or with *@failed from the transient (the caller fails the
+ * carrier).
+ */
+int post_tx_sendmsg(struct post_sock *ps, struct msghdr *m, size_t len,
+		    const struct post_props *pp, bool *failed)
+{
+	struct post_copy a = { .m = m, .queued = true };
+	struct sock *sk = &ps->sk;
+	ssize_t left;
+	int err;
+
+	*failed = false;
+	sock_owned_by_me(sk);
+	/* a fault is reported by the copying path, before anything is sent */
+	if (!post_tx_direct_ok(ps, len, pp) ||
+	    fault_in_iov_iter_readable(&m->msg_iter, len))
+		return 1;
+	a.msg = post_tx_alloc(ps, len, pp);
+	if (!a.msg)
+		return -ENOBUFS;
+
+	post_tx_admit(ps, a.msg, pp);
+	if (a.msg->immediate)
+		ps->tx_flush = true;
+	left = post_tx_direct(ps, a.msg, m, &a.first);
+	if (left > 0)
+		left = post_tx_direct_rest(ps, &a, left);
+	if (left < 0) {
+		if (list_empty(&a.msg->q.list))	/* for the purge */
+			post_queue_add(&ps->txq, &a.msg->q);
+		*failed = true;
+		return left;
+	}
+	err = post_tx_push(ps);
+	if (err) {
+		*failed = true;
+		return err;
+	}
+	return a.err;
 }
 
 /*
@@ -842,7 +1133,7 @@ int post_tx_push(struct post_sock *ps)
 	if (ps->tx_fin && ps->ack_pending)	/* no ACK can follow our FIN */
 		ps->ack_due = 1;
 	/* nothing of it in TCP yet: pick again, something better may wait */
-	if (ps->tx_kind == POST_TXF_DATA && !ps->tx_off)
+	if (post_tx_unwritten(ps))
 		post_tx_unbuild(ps);
 
 	while (!ps->tx_shut && (ps->tx_kind || post_tx_next_frame(ps))) {

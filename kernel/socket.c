@@ -46,6 +46,7 @@ static void post_write_space(struct sock *sk)
 static void post_sock_destruct(struct sock *sk)
 {
 	post_sock_unpublish(post_sk(sk));
+	sk_sockets_allocated_dec(sk);
 	post_stat_add(POST_STAT_CARRIERS_ACTIVE, -1);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 }
@@ -109,6 +110,7 @@ void post_sock_init(struct sock *sk, const struct post_sock *policy)
 	ps->next_id = 1;
 	post_sched_init(ps);
 	post_ack_init(ps);
+	post_rx_timer_init(ps);
 	ps->rx_open = RB_ROOT;
 	ps->rx_want = POST_PREAMBLE_FIXED;
 	INIT_LIST_HEAD(&ps->rx_ready);
@@ -125,6 +127,7 @@ void post_sock_init(struct sock *sk, const struct post_sock *policy)
 	sk->sk_write_space = post_write_space;
 	sk->sk_destruct = post_sock_destruct;
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	sk_sockets_allocated_inc(sk);
 	INIT_LIST_HEAD(&ps->net_node);
 	post_stat_add(POST_STAT_CARRIERS_CREATED, 1);
 	post_stat_add(POST_STAT_CARRIERS_ACTIVE, 1);
@@ -160,6 +163,7 @@ static void post_reset_handshake(struct post_sock *ps)
 	ps->tx_seq = 0;
 	ps->tx_acked_cum = 0;
 	ps->tx_peer_fin = false;
+	ps->scan.active = false;
 	ps->tcp_up = false;
 	ps->tx_shut = false;
 	WRITE_ONCE(ps->sk.sk_shutdown, 0);
@@ -450,7 +454,8 @@ static __poll_t post_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLHUP;
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (READ_ONCE(ps->rx_nr_ready))
+	/* a complete message, queued or still in TCP (scan.c) */
+	if (READ_ONCE(ps->rx_nr_ready) || post_scan_ready(ps))
 		mask |= EPOLLIN | EPOLLRDNORM;
 
 	if (state == TCP_ESTABLISHED) {
@@ -511,7 +516,8 @@ static void post_tx_flush(struct post_sock *ps)
 
 	if (ps->ack_pending)	/* what was read is acknowledged now */
 		ps->ack_due = 1;
-	if (!ps->txq.count && list_empty(&ps->ctlq) && !ps->ack_pending)
+	if (!ps->txq.count && list_empty(&ps->ctlq) && !ps->ack_pending &&
+	    !ps->tx_kind)
 		return;
 	room = min_t(u64, INT_MAX / 2,
 		     (u64)READ_ONCE(tsk->sk_sndbuf) + 2 * ps->tx_queued);
@@ -595,7 +601,7 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 	struct post_sock *ps = post_sk(sk);
 	struct post_msg *msg = NULL;
 	struct post_props props;
-	bool unlocked;
+	bool unlocked, failed;
 	long timeo;
 	int err;
 
@@ -640,6 +646,16 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 	/* more than the peer accepts (frame.h, 3): the carrier lives on */
 	if (len > ps->peer.max_msg) {
 		err = -EMSGSIZE;
+		goto out;
+	}
+
+	/* straight into TCP if it would go first anyway */
+	err = post_tx_sendmsg(ps, m, len, &props, &failed);
+	if (err <= 0) {
+		if (failed)
+			post_sock_fail(sk, err);
+		if (!err || failed)
+			err = len;
 		goto out;
 	}
 
@@ -690,27 +706,43 @@ static bool post_rx_live(struct sock *sk)
 /*
  * Wait for a complete message, reading the transient meanwhile: the data
  * path runs here, not in a worker (transient.c: data_ready wakes us).
- * Returns 0 with a message ready, or the error or end to report.
+ * With @m, a message entirely in TCP may be copied straight into it
+ * (*@direct: its length, info in *@info). Returns 0 with a message ready
+ * or copied, or the error or end to report.
  */
-static int post_recv_wait(struct sock *sk, long *timeo)
+static int post_recv_wait(struct sock *sk, long *timeo, struct msghdr *m,
+			  size_t len, int *direct, struct post_rcvinfo *info)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct post_sock *ps = post_sk(sk);
+	bool kicked;
 	int err = 0;
 
+	*direct = -1;
 	add_wait_queue(sk_sleep(sk), &wait);
-	ps->rx_waiters++;
+	WRITE_ONCE(ps->rx_waiters, ps->rx_waiters + 1);
 	for (;;) {
 		if (ps->rx_nr_ready)
 			post_sched_expire(ps);	/* never deliver past a lifetime */
 		if (ps->rx_nr_ready)
 			break;
+		kicked = READ_ONCE(ps->rx_kick);
 		WRITE_ONCE(ps->rx_kick, false);
-		/* pairs with the barrier of data_ready's queueing */
+		/* pairs with the barrier of data_ready's wakeup */
 		smp_mb();
-		if (post_rx_live(sk) && post_carrier_io(ps) >= 0 &&
-		    ps->rx_nr_ready)
-			continue;
+		/* a message on its way stays in TCP until whole (scan.c) */
+		if (post_rx_live(sk) &&
+		    (kicked || post_scan_worth_reading(ps))) {
+			/* a failure keeps what was complete: that goes first */
+			if (m)
+				*direct = post_rx_read_into(ps, m, len, info);
+			else
+				post_carrier_io(ps);
+			if (*direct >= 0)
+				break;
+			if (ps->rx_nr_ready)
+				continue;
+		}
 		err = sock_error(sk);
 		if (err)
 			break;
@@ -730,8 +762,13 @@ static int post_recv_wait(struct sock *sk, long *timeo)
 		}
 		sk_wait_event(sk, timeo, post_recv_ready(sk), &wait);
 	}
-	ps->rx_waiters--;
+	WRITE_ONCE(ps->rx_waiters, ps->rx_waiters - 1);
+	/* pairs with data_ready's: a kick after we left is seen below */
+	smp_mb();
 	remove_wait_queue(sk_sleep(sk), &wait);
+	/* bytes data_ready left to us that we did not read: io_work will */
+	if (READ_ONCE(ps->rx_kick) && post_rx_live(sk))
+		post_queue_io(ps);
 	return err;
 }
 
@@ -741,8 +778,8 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
 	struct post_rcvinfo info;
+	int err, direct;
 	long timeo;
-	int err;
 
 	if (flags & MSG_ERRQUEUE) {
 		lock_sock(sk);
@@ -757,20 +794,32 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 
 	lock_sock(sk);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
-	err = post_recv_wait(sk, &timeo);
-	if (err || !ps->rx_nr_ready)
+	err = post_recv_wait(sk, &timeo, flags & MSG_PEEK ? NULL : m, len,
+			     &direct, &info);
+	if (err)
 		goto out;
-
-	err = post_rx_copy(ps, m, len, flags, &info);
+	if (direct >= 0) {		/* copied straight from TCP */
+		m->msg_flags |= MSG_EOR;
+		err = direct;
+	} else if (ps->rx_nr_ready) {
+		err = post_rx_copy(ps, m, len, flags, &info);
+	} else {
+		goto out;
+	}
 	if (err >= 0 && m->msg_controllen) {
 		put_cmsg(m, SOL_POST, POST_CMSG_ID, sizeof(info.id), &info.id);
 		put_cmsg(m, SOL_POST, POST_CMSG_RCVINFO, sizeof(info), &info);
 	}
 	if (ps->rx_stalled && !post_rx_throttled(ps))
-		post_rx_resume(ps, false);	/* memory freed: read on */
-	/* read on, and send what became due (ACKs, successors) */
-	if (post_rx_live(sk) && (!ps->rx_nr_ready || ps->ack_pending))
-		post_carrier_io(ps);
+		post_rx_resume(ps, true);	/* memory freed: read on */
+	if (!ps->rx_nr_ready)
+		post_ack_drained(ps);
+	if (post_ack_wanted(ps, false) && post_rx_live(sk)) {
+		int perr = post_tx_push(ps);	/* 16 read: acknowledge */
+
+		if (perr)
+			post_sock_fail(sk, perr);
+	}
 out:
 	release_sock(sk);
 	return err;
@@ -972,6 +1021,8 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		info.peer_rx_budget = ps->peer.rx_budget;
 		info.peer_max_partials = ps->peer.max_partials;
 		info.tx_partials = ps->tx_nr_partial;
+		info.tx_direct_bytes = ps->tx_direct_bytes;
+		info.rx_direct_msgs = ps->rx_direct_msgs;
 		src = &info;
 		size = sizeof(info);
 		break;

@@ -8,10 +8,12 @@
  *  - TCP callbacks run in softirq with the transient's sk_callback_lock
  *    read-held; sk_user_data (the carrier) is set and cleared under the
  *    write lock, so a callback never sees a carrier being torn down. They
- *    never read or send: data_ready wakes the readers sleeping in
- *    recvmsg() (ps->rx_waiters, read with READ_ONCE) if there are any,
- *    which then read the transient in their own context; otherwise it,
- *    like the other callbacks, queues io_work.
+ *    never read or send: data_ready has the scanner (scan.c) tell what
+ *    the new bytes complete and wakes the readers (ps->rx_waiters in
+ *    recvmsg(), read with READ_ONCE; poll and epoll users), who read the
+ *    transient in their own context; it queues io_work only for what no
+ *    reader will take (ACKs, lifetimes, a filling TCP buffer). The other
+ *    callbacks queue io_work.
  *  - Data moves in the caller's context under lock_sock(carrier):
  *    post_carrier_io() from recvmsg(), sendmsg() pushing its message, and
  *    io_work for what has no caller: connect progress, pushing after
@@ -43,24 +45,58 @@ void post_queue_io(struct post_sock *ps)
 }
 
 /*
- * New bytes on the transient: a reader sleeping in recvmsg() reads them
- * itself; without one, io_work does (poll and epoll users, ACKs for a
- * carrier that only sends).
+ * New bytes on the transient (softirq, or its owner's release_sock(); the
+ * transient's socket lock held either way). The scanner (scan.c) tells
+ * what they complete; nothing is read here. A complete message wakes the
+ * readers, who read it themselves: one sleeping in recvmsg(), or a poll
+ * or epoll user (EPOLLIN). An ACK or EXPIRED frame wakes a recvmsg()
+ * reader; without one, io_work reads it, at once, or after
+ * POST_WIRE_ACK_DELAY_MS if a reader was woken who will likely read it
+ * first. A message still on its way stays in TCP, unless TCP's receive
+ * buffer is half full (then it is read into the carrier, so that TCP's
+ * window never closes on a message that could only complete there).
  */
 static void post_tcp_data_ready(struct sock *tsk)
 {
+	bool wake, now, later;
 	struct post_sock *ps;
 
 	read_lock_bh(&tsk->sk_callback_lock);
 	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
-	if (ps && READ_ONCE(ps->rx_waiters) &&
-	    READ_ONCE(ps->sk.sk_state) == TCP_ESTABLISHED) {
+	if (!ps)
+		goto out;
+	if (READ_ONCE(ps->sk.sk_state) != TCP_ESTABLISHED ||
+	    !ps->scan.active) {
+		post_queue_io(ps);	/* handshake: io_work */
+		goto out;
+	}
+	post_scan_decide(ps, tsk, &wake, &now, &later);
+	if (wake) {
 		WRITE_ONCE(ps->rx_kick, true);
 		ps->sk.sk_data_ready(&ps->sk);
-	} else if (ps) {
-		post_queue_io(ps);
 	}
+	if (now)
+		post_queue_io(ps);
+	else if (later)
+		hrtimer_start(&ps->rx_timer,
+			      ms_to_ktime(POST_WIRE_ACK_DELAY_MS),
+			      HRTIMER_MODE_REL);
+out:
 	read_unlock_bh(&tsk->sk_callback_lock);
+}
+
+static enum hrtimer_restart post_rx_timer(struct hrtimer *t)
+{
+	struct post_sock *ps = container_of(t, struct post_sock, rx_timer);
+
+	post_queue_io(ps);
+	return HRTIMER_NORESTART;
+}
+
+void post_rx_timer_init(struct post_sock *ps)
+{
+	hrtimer_init(&ps->rx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	ps->rx_timer.function = post_rx_timer;
 }
 
 static void post_tcp_callback(struct sock *tsk)
@@ -508,7 +544,8 @@ void post_destroy(struct post_sock *ps, bool abort)
 	sk_stop_timer_sync(sk, &sk->sk_timer);
 	post_race_free(ps);	/* its timer queues io_work */
 	post_sched_stop(ps);	/* so does this one */
-	post_ack_stop(ps);	/* and this one */
+	post_ack_stop(ps);	/* and these */
+	hrtimer_cancel(&ps->rx_timer);
 	if (cancel_work_sync(&ps->io_work))
 		sock_put(sk);
 
@@ -516,6 +553,7 @@ void post_destroy(struct post_sock *ps, bool abort)
 	post_tx_purge(ps, 0);
 	post_rx_purge(ps);
 	post_ev_purge(ps);
+	sk_mem_reclaim_final(sk);	/* what mem.c's charges left */
 	if (ps->parent) {
 		sock_put(&ps->parent->sk);
 		ps->parent = NULL;

@@ -54,6 +54,15 @@ TEST_F(pair, roundtrip)
 	ASSERT_EQ(0, memcmp(buf, "world!", 6));
 }
 
+static struct post_info carrier_info(int fd)
+{
+	struct post_info info = {};
+	socklen_t len = sizeof(info);
+
+	getsockopt(fd, SOL_POST, POST_INFO, &info, &len);
+	return info;
+}
+
 struct sender {
 	int fd;
 	const size_t *sizes;
@@ -105,6 +114,74 @@ TEST_F_TIMEOUT(pair, sizes, 300)
 	}
 	pthread_join(th, NULL);
 	ASSERT_EQ(0, s.err);
+	free(buf);
+}
+
+/*
+ * Messages of every size while the receiver is slow: sendmsg() writes
+ * what TCP takes straight from the caller's buffer and queues the rest
+ * of a message in pieces; each arrives whole, in order, intact.
+ */
+TEST_F_TIMEOUT(pair, direct_writes_meet_a_full_path, 300)
+{
+	enum { N = 120 };
+	static size_t sizes[N];
+	struct sender s = { self->cfd, sizes, N, 0 };
+	unsigned int seed = 5;
+	int rcvbuf = 16384;
+	struct post_info ci;
+	size_t total = 0;
+	char *buf = malloc(1 << 20);
+	pthread_t th;
+	uint64_t id;
+
+	for (int i = 0; i < N; i++)
+		total += sizes[i] = i % 3 ? rand_r(&seed) % 300000 :
+					    4096 + rand_r(&seed) % 20000;
+	ASSERT_EQ(0, setsockopt(self->sfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				sizeof(rcvbuf)));
+	ASSERT_EQ(0, pthread_create(&th, NULL, send_sizes, &s));
+	for (int i = 0; i < N; i++) {
+		ssize_t n;
+
+		if (i % 10 == 0)	/* let TCP fill up: the sender waits */
+			usleep(i ? 50000 : 500000);
+		n = recv_whole(self->sfd, buf, 1 << 20, &id);
+		ASSERT_EQ((ssize_t)sizes[i], n) TH_LOG("message %d", i);
+		ASSERT_EQ(i + 1, id);
+		ASSERT_EQ(-1, check_fill(buf, n, i + 1)) TH_LOG("size %zd", n);
+	}
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, s.err);
+	/* some went straight into TCP, some (the rest) through pieces */
+	ci = carrier_info(self->cfd);
+	ASSERT_LT(0, ci.tx_direct_bytes);
+	ASSERT_GT(total, ci.tx_direct_bytes);
+	free(buf);
+}
+
+/* A reader waiting in recvmsg() gets whole messages straight from TCP. */
+TEST_F(pair, reader_gets_messages_straight_from_tcp)
+{
+	char *buf = malloc(1 << 20);
+	struct post_info si;
+	uint64_t id;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		size_t len = i % 2 ? 100000 : 64;
+
+		fill(buf, len, i + 1);
+		ASSERT_EQ((ssize_t)len, send(self->cfd, buf, len, 0));
+		memset(buf, 0, len);
+		ASSERT_EQ((ssize_t)len, recv_whole(self->sfd, buf, 1 << 20,
+						   &id));
+		ASSERT_EQ(i + 1, id);
+		ASSERT_EQ(-1, check_fill(buf, len, i + 1));
+	}
+	si = carrier_info(self->sfd);
+	ASSERT_EQ(20, si.msgs_received);
+	ASSERT_LT(0, si.rx_direct_msgs);
 	free(buf);
 }
 

@@ -224,6 +224,59 @@ TEST_F(raw, interleaved_messages_reassemble)
 	ASSERT_EQ(-1, check_fill(buf, 3000, 11));
 }
 
+/*
+ * A message on its way stays in TCP, under TCP's flow control, and goes
+ * straight into the reader's buffer once whole (one copy): nothing of it
+ * is reassembled in the carrier meanwhile.
+ */
+TEST_F(raw, message_on_its_way_stays_in_tcp)
+{
+	struct post_info info;
+	socklen_t il = sizeof(info);
+	char *data = calloc(1, 20000), *buf = malloc(32768);
+	uint64_t id;
+	int eor;
+
+	fill(data, 20000, 3);
+	ASSERT_EQ(0, raw_start(self->tfd, 1, 20000, data, 10000));
+	ASSERT_EQ(0, readable(self->pfd, 300));
+	ASSERT_EQ(0, getsockopt(self->pfd, SOL_POST, POST_INFO, &info, &il));
+	ASSERT_EQ(0, info.rx_partials);
+	ASSERT_EQ(0, raw_frame(self->tfd, POST_FRAME_DATA, 1, data + 10000,
+			       10000));
+	ASSERT_EQ(1, readable(self->pfd, 5000));
+	ASSERT_EQ(20000, recv_part(self->pfd, buf, 32768, 0, &eor, &id));
+	ASSERT_EQ(1, eor);
+	ASSERT_EQ(1, id);
+	ASSERT_EQ(-1, check_fill(buf, 20000, 3));
+	ASSERT_EQ(0, getsockopt(self->pfd, SOL_POST, POST_INFO, &info, &il));
+	ASSERT_EQ(1, info.rx_direct_msgs);
+	free(data);
+	free(buf);
+}
+
+/* ...but one with a lifetime is read at once: its lifetime runs. */
+TEST_F(raw, message_with_a_lifetime_is_read_at_once)
+{
+	uint8_t hdr[POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN + 100] = {};
+	struct post_msg_hdr mh = { .len = 1000, .id = 1, .lifetime_ms = 60000 };
+	struct post_info info;
+	socklen_t il = sizeof(info);
+	int i;
+
+	post_frame_encode(hdr, POST_FRAME_START, POST_MSG_HDR_LEN + 100, 1);
+	post_msg_hdr_encode(hdr + POST_FRAME_HDR_LEN, &mh);
+	ASSERT_EQ(0, write_all(self->tfd, hdr, sizeof(hdr)));
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(0, getsockopt(self->pfd, SOL_POST, POST_INFO, &info,
+					&il));
+		if (info.rx_partials)
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(1, info.rx_partials);
+}
+
 /* The message id is the sender's; the seq only names it on the wire. */
 TEST_F(raw, message_id_travels_in_start)
 {

@@ -154,6 +154,13 @@
  *
  *   poll(): EPOLLIN only for a complete message, end of stream or error (a
  *   message may expire between poll() and recvmsg()).
+ *
+ *   A carrier fails (SO_ERROR, and every message not yet ended is aborted
+ *   with it) with: EPROTO for a peer that broke the wire format or its own
+ *   advertised limits (kernel/frame.h), ECONNRESET for a peer that reset
+ *   or closed in the middle of a message, ENOBUFS when what the peer sent
+ *   could not be charged (the mem sysctl below, or the owner's memory
+ *   cgroup), or TCP's own error.
  */
 #ifndef _UAPI_LINUX_POST_H
 #define _UAPI_LINUX_POST_H
@@ -216,6 +223,14 @@
  *                      (256, 0..POST_ASSOC_MAX_LIMIT)
  *   chunk_size         a new socket's POST_CHUNK_SIZE (16384)
  *   max_msg_size       a new socket's POST_MAX_MSG_SIZE (16 MiB)
+ * and, in the initial namespace only, for the whole host:
+ *   mem                pages all carriers together may hold of received
+ *                      messages (reassembling, complete and unread): low,
+ *                      pressure, high, as tcp_mem (and computed the same
+ *                      way); /proc/net/protocols shows what they hold. It
+ *                      is charged to the owner's memory cgroup too. A
+ *                      carrier that cannot charge what its peer sends is
+ *                      reset with ENOBUFS.
  * The same settings are read and set over generic netlink (family "post",
  * linux/post_netlink.h, Documentation/netlink/specs/post.yaml; postctl).
  */
@@ -299,6 +314,12 @@ struct post_info {
 	__u32	peer_rx_budget;	/* bytes of messages it reassembles */
 	__u32	peer_max_partials;
 	__u32	tx_partials;	/* our messages partly sent */
+	/* the one-copy paths: straight from sendmsg() into TCP, and from
+	 * TCP into recvmsg()'s buffer (the others go through a copy held by
+	 * the carrier)
+	 */
+	__u64	tx_direct_bytes;
+	__u64	rx_direct_msgs;
 };
 
 /* struct post_race_attempt.state */

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What hostile peers can make carriers hold is bounded by the protocol's
+ * memory limit (/proc/sys/net/post/mem, as tcp_mem): raw peers that each
+ * send most of a large message and never its end. Carriers beyond the
+ * limit are reset with ENOBUFS; /proc/net/protocols never shows POST above
+ * the limit (plus what each CPU may keep in reserve, as for TCP); it all
+ * goes on close.
+ */
+#include "post_test.h"
+#include "kselftest_harness.h"
+
+#define MEM_SYSCTL	"/proc/sys/net/post/mem"
+#define PAIRS		8
+#define MSG		(4 << 20)
+#define CHUNK		60000
+
+/* POST's "memory" column of /proc/net/protocols, in pages. */
+static long post_pages(void)
+{
+	char line[512], name[32];
+	long size, socks, mem = -2;
+	FILE *f = fopen("/proc/net/protocols", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %ld %ld %ld", name, &size, &socks,
+			   &mem) == 4 && !strcmp(name, "POST"))
+			break;
+	fclose(f);
+	return mem;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fputs(s, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* A carrier connected to a raw peer that spoke its preamble. */
+static int hostile_pair(int *pfd, int *tfd)
+{
+	uint8_t pre[POST_PREAMBLE_LEN];
+	struct addr a;
+	int lfd = tcp_listener(AF_INET, &a);
+
+	if (lfd < 0)
+		return -1;
+	*pfd = post_socket(SOCK_NONBLOCK);
+	if (*pfd < 0 || (connect(*pfd, (struct sockaddr *)&a.ss, a.len) &&
+			 errno != EINPROGRESS))
+		return -1;
+	*tfd = accept(lfd, NULL, NULL);
+	close(lfd);
+	if (*tfd < 0 || read_all(*tfd, pre, sizeof(pre)) ||
+	    raw_preamble(*tfd))
+		return -1;
+	return 0;
+}
+
+/* The hostile peer: all of a 4 MiB message but its last byte. */
+static void *hostile(void *arg)
+{
+	int fd = *(int *)arg;
+	char *chunk = calloc(1, CHUNK);
+	size_t sent = 0;
+
+	if (raw_start(fd, 1, MSG, NULL, 0))
+		goto out;
+	while (sent < MSG - 1) {
+		size_t n = MSG - 1 - sent < CHUNK ? MSG - 1 - sent : CHUNK;
+
+		if (raw_frame(fd, POST_FRAME_DATA, 1, chunk, n))
+			break;		/* reset by the carrier */
+		sent += n;
+	}
+out:
+	free(chunk);
+	return NULL;
+}
+
+TEST(hostile_partials_are_bounded)
+{
+	int pfd[PAIRS], tfd[PAIRS], i, reset = 0;
+	long limit = 4096, pages, worst = 0;
+	/* what each CPU may hold back of the count (SK_MEMORY_PCPU_RESERVE) */
+	long slack = 2 * (1 << (20 - 12)) * sysconf(_SC_NPROCESSORS_ONLN);
+	char saved[128] = {};
+	pthread_t th[PAIRS];
+	FILE *f = fopen(MEM_SYSCTL, "r");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(saved, sizeof(saved), f));
+	fclose(f);
+	ASSERT_EQ(0, write_file(MEM_SYSCTL, "2048 3072 4096"));
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < PAIRS; i++) {
+		ASSERT_EQ(0, hostile_pair(&pfd[i], &tfd[i]));
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, hostile, &tfd[i]));
+	}
+	/* 32 MiB on their way, 16 MiB allowed: watch what carriers hold */
+	for (i = 0; i < 80; i++) {
+		pages = post_pages();
+		if (pages > worst)
+			worst = pages;
+		usleep(100000);
+	}
+	for (i = 0; i < PAIRS; i++) {
+		int err = 0;
+		socklen_t l = sizeof(err);
+
+		getsockopt(pfd[i], SOL_SOCKET, SO_ERROR, &err, &l);
+		if (err) {
+			EXPECT_EQ(ENOBUFS, err);
+			reset++;
+		}
+	}
+	TH_LOG("%d of %d carriers reset, at most %ld pages (limit %ld)",
+	       reset, PAIRS, worst, limit);
+	EXPECT_LT(0, reset);
+	EXPECT_GE(limit + slack, worst);
+	for (i = 0; i < PAIRS; i++)
+		close(pfd[i]);
+	for (i = 0; i < PAIRS; i++) {
+		shutdown(tfd[i], SHUT_RDWR);
+		pthread_join(th[i], NULL);
+		close(tfd[i]);
+	}
+	for (i = 0; i < 100 && post_pages() > slack; i++)
+		usleep(50000);
+	EXPECT_GE(slack, post_pages());
+	write_file(MEM_SYSCTL, saved);
+}
+
+TEST_HARNESS_MAIN
