@@ -36,6 +36,13 @@ void post_queue_add(struct post_queue *q, struct post_qent *e)
 	list_add(&e->list, head);
 }
 
+/* Put back first in its niceness an entry that went first already. */
+void post_queue_add_head(struct post_queue *q, struct post_qent *e)
+{
+	list_add(&e->list, &q->nice[e->niceness]);
+	q->count++;
+}
+
 void post_queue_del(struct post_queue *q, struct post_qent *e)
 {
 	list_del_init(&e->list);

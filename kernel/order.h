@@ -52,6 +52,7 @@ struct post_queue {
 
 void post_queue_init(struct post_queue *q);
 void post_queue_add(struct post_queue *q, struct post_qent *e);
+void post_queue_add_head(struct post_queue *q, struct post_qent *e);
 void post_queue_del(struct post_queue *q, struct post_qent *e);
 struct post_qent *post_queue_pick(struct post_queue *q,
 				  bool (*eligible)(struct post_qent *e,

@@ -101,6 +101,7 @@ struct post_msg {
 	u8			ctl;	/* frame type to send while on ctlq */
 	bool			started; /* tx: START frame built */
 	bool			partial; /* tx: on tx_started, reserved */
+	bool			filling; /* tx: sendmsg() copies it, unlocked */
 	bool			immediate;
 	bool			doomed;	/* tx: ended while its frame was going */
 };
@@ -217,6 +218,7 @@ struct post_sock {
 	u8			rx_pre_len;
 	u8			rx_pre[POST_PREAMBLE_LEN];
 	struct post_limits	adv;	/* what our preamble advertises */
+	u32			conn_gen;	/* connections so far */
 	struct post_limits	peer;	/* what the peer's advertised */
 	bool			tcp_up;
 	unsigned long		hs_deadline;

@@ -779,6 +779,14 @@ int post_rx_pull(struct post_sock *ps)
 	sock_owned_by_me(&ps->sk);
 	if (!ps->tsock)
 		return 0;
+	/*
+	 * Accepted by the kernel, not yet by accept(): nothing beyond the
+	 * peer's preamble is read. What it sends waits in TCP, under TCP's
+	 * receive buffer and tcp_mem, so an application that does not accept
+	 * costs the host no more than a TCP listener's would.
+	 */
+	if (ps->parent && ps->rx_state != POST_RX_PREAMBLE)
+		return 0;
 	if (post_rx_throttled(ps)) {
 		post_rx_stall(ps);
 		return 0;

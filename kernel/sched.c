@@ -872,7 +872,7 @@ static void post_tx_frame_done(struct post_sock *ps)
 		post_ctl_queue(ps, msg, POST_FRAME_ABORT);
 		return;
 	}
-	if (list_empty(&msg->pieces)) {
+	if (list_empty(&msg->pieces) && !msg->filling) {
 		post_queue_del(&ps->txq, &msg->q);
 		post_tx_sent(ps, msg);
 	}
@@ -1006,6 +1006,64 @@ static ssize_t post_tx_direct(struct post_sock *ps, struct post_msg *msg,
 }
 
 /*
+ * Copy the large rest of @a->msg without lock_sock(carrier), as
+ * post_tx_build() does, so that other senders (an urgent message), io_work
+ * and readers go on meanwhile. The message leaves the send queue while it
+ * fills (msg->filling: nothing picks it, POST_ABORT waits; the frame in
+ * progress may still complete), then comes back at the head of its
+ * niceness: it was sent first. If the carrier failed meanwhile, its purge
+ * did not see the message: it ends here.
+ */
+static ssize_t post_tx_fill_unlocked(struct post_sock *ps,
+				     struct post_copy *a)
+{
+	struct post_copy b = { .m = a->m, .left = a->left };
+	struct post_msg *msg = a->msg, shadow;
+	u32 gen = ps->conn_gen;
+	struct post_piece *p, *tmp;
+	struct sock *sk = &ps->sk;
+	int err;
+
+	post_queue_del(&ps->txq, &msg->q);
+	msg->filling = true;
+	/* b copies into a struct nobody else sees; its pieces move over */
+	INIT_LIST_HEAD(&shadow.pieces);
+	shadow.charge = 0;
+	b.msg = &shadow;
+	release_sock(sk);
+	err = post_tx_copy(ps, &b);
+	lock_sock(sk);
+	msg->filling = false;
+
+	if (sk->sk_state != TCP_ESTABLISHED || sk->sk_err ||
+	    ps->conn_gen != gen) {	/* failed (and maybe connected again) */
+		list_for_each_entry_safe(p, tmp, &shadow.pieces, list)
+			post_piece_free(p);
+		/* the purge did not see it: still charged */
+		post_tx_uncharge(ps, msg, msg->charge);
+		post_ev_queue(ps, msg->id, POST_EV_ABORTED, sk->sk_err ? :
+			      ECONNABORTED);
+		ps->msgs_aborted++;
+		post_msg_free(msg);
+		a->msg = NULL;
+		return -EPIPE;
+	}
+	list_for_each_entry_safe(p, tmp, &shadow.pieces, list) {
+		list_move_tail(&p->list, &msg->pieces);
+		msg->charge += p->truesize;
+		post_tx_charge(ps, msg, p->truesize);
+	}
+	post_queue_add_head(&ps->txq, &msg->q);
+	if (err) {
+		/* a frame of it follows the one being written: ABORT */
+		a->err = err;
+		post_tx_end(ps, msg, POST_EV_ABORTED, -err);
+		post_tx_cascade(ps);
+	}
+	return 0;
+}
+
+/*
  * TCP took the first bytes of @a->msg from the caller's buffer, not
  * @left others: copy those into pieces and queue the message, the frame in
  * progress first (@a->first bytes of its data). Under the lock: the copy
@@ -1039,6 +1097,8 @@ static ssize_t post_tx_direct_rest(struct post_sock *ps, struct post_copy *a,
 	}
 	a->left = left - a->first;
 	a->first = 0;
+	if (!a->err && a->left > READ_ONCE(ps->chunk_size))
+		return post_tx_fill_unlocked(ps, a);
 	if (!a->err && a->left)
 		a->err = post_tx_copy(ps, a);
 	if (a->err) {
@@ -1082,6 +1142,8 @@ int post_tx_sendmsg(struct post_sock *ps, struct msghdr *m, size_t len,
 	left = post_tx_direct(ps, a.msg, m, &a.first);
 	if (left > 0)
 		left = post_tx_direct_rest(ps, &a, left);
+	if (left < 0 && !a.msg)		/* failed meanwhile, and ended */
+		return left;
 	if (left < 0) {
 		if (list_empty(&a.msg->q.list))	/* for the purge */
 			post_queue_add(&ps->txq, &a.msg->q);
@@ -1203,6 +1265,8 @@ int post_tx_abort(struct post_sock *ps, u64 id)
 	if (!id || id >= ps->next_id)
 		return -EINVAL;
 	msg = post_pending_find(ps, id);
+	if (msg && msg->filling)	/* its sendmsg() is still copying it */
+		return -EBUSY;
 	if (!msg || msg->state != POST_TX_QUEUED ||
 	    !post_tx_end_queued(ps, msg, POST_EV_ABORTED, 0))
 		return -EALREADY;

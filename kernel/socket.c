@@ -160,6 +160,7 @@ static void post_reset_handshake(struct post_sock *ps)
 	ps->rx_hdr_len = 0;
 	ps->rx_want = POST_PREAMBLE_FIXED;
 	ps->rx_state = POST_RX_PREAMBLE;
+	ps->conn_gen++;
 	ps->tx_seq = 0;
 	ps->tx_acked_cum = 0;
 	ps->tx_peer_fin = false;
@@ -399,7 +400,10 @@ static int post_accept(POST_ACCEPT_ARGS)
 	sock_graft(csk, newsock);
 	newsock->state = SS_CONNECTED;
 	parent = child->parent;
-	child->parent = NULL;
+	WRITE_ONCE(child->parent, NULL);
+	/* what waited in TCP for accept() is read now (rx.c) */
+	if (child->tsock && csk->sk_state == TCP_ESTABLISHED)
+		post_queue_io(child);
 	release_sock(csk);
 	sock_put(&parent->sk);
 	return 0;

@@ -70,6 +70,8 @@ static void post_tcp_data_ready(struct sock *tsk)
 		post_queue_io(ps);	/* handshake: io_work */
 		goto out;
 	}
+	if (READ_ONCE(ps->parent))	/* not accepted: it waits (rx.c) */
+		goto out;
 	post_scan_decide(ps, tsk, &wake, &now, &later);
 	if (wake) {
 		WRITE_ONCE(ps->rx_kick, true);

@@ -138,4 +138,56 @@ TEST(hostile_partials_are_bounded)
 	write_file(MEM_SYSCTL, saved);
 }
 
+/*
+ * Carriers the kernel accepted that accept() has not returned read nothing
+ * beyond the preamble: the same hostile peers, against a listener nobody
+ * accepts from, cost carriers no memory and reset none; accepted, the
+ * carriers are whole.
+ */
+TEST(unaccepted_children_read_nothing)
+{
+	long pages, worst = 0;
+	long slack = 2 * (1 << (20 - 12)) * sysconf(_SC_NPROCESSORS_ONLN);
+	int lfd, tfd[PAIRS], cfd, i, err;
+	uint8_t pre[POST_PREAMBLE_LEN];
+	pthread_t th[PAIRS];
+	socklen_t l;
+	struct addr a;
+
+	signal(SIGPIPE, SIG_IGN);
+	lfd = post_listener(AF_INET, &a);
+	ASSERT_LE(0, lfd);
+	for (i = 0; i < PAIRS; i++) {
+		tfd[i] = socket(AF_INET, SOCK_STREAM, 0);
+		ASSERT_LE(0, tfd[i]);
+		ASSERT_EQ(0, connect(tfd[i], (struct sockaddr *)&a.ss, a.len));
+		ASSERT_EQ(0, read_all(tfd[i], pre, sizeof(pre)));
+		ASSERT_EQ(0, raw_preamble(tfd[i]));
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, hostile, &tfd[i]));
+	}
+	for (i = 0; i < 30; i++) {
+		pages = post_pages();
+		if (pages > worst)
+			worst = pages;
+		usleep(100000);
+	}
+	TH_LOG("at most %ld pages while not accepted", worst);
+	EXPECT_GE(slack, worst);
+	for (i = 0; i < PAIRS; i++) {
+		cfd = accept(lfd, NULL, NULL);
+		ASSERT_LE(0, cfd);
+		err = 0;
+		l = sizeof(err);
+		ASSERT_EQ(0, getsockopt(cfd, SOL_SOCKET, SO_ERROR, &err, &l));
+		EXPECT_EQ(0, err);
+		close(cfd);
+	}
+	for (i = 0; i < PAIRS; i++) {
+		shutdown(tfd[i], SHUT_RDWR);
+		pthread_join(th[i], NULL);
+		close(tfd[i]);
+	}
+	close(lfd);
+}
+
 TEST_HARNESS_MAIN

@@ -447,6 +447,65 @@ TEST_F(pair, events_sent_then_acked)
 	ASSERT_EQ(2, ev[0].id);
 }
 
+struct big_send {
+	int fd;
+	size_t len;
+	ssize_t ret;
+};
+
+static void *send_big(void *arg)
+{
+	struct big_send *b = arg;
+	char *buf = calloc(1, b->len);
+
+	b->ret = send(b->fd, buf, b->len, 0);
+	free(buf);
+	return NULL;
+}
+
+/*
+ * A large message whose start went straight into TCP has its rest copied
+ * without the carrier's lock, so others go on meanwhile (POST_ABORT on it
+ * may meet EBUSY while the copy runs), then joins the send queue whole:
+ * aborting it then aborts it on the wire.
+ */
+TEST_F(pair, large_copy_leaves_the_carrier_free)
+{
+	struct big_send b = { self->cfd, 16 << 20, 0 };
+	struct pollfd pfd = { .fd = self->sfd, .events = POLLIN };
+	char *filler = calloc(1, FILLER);
+	uint64_t id = 2, direct;
+	int busy = 0, ret, i;
+	pthread_t th;
+
+	/* a message the receiver leaves unread: it stops reading TCP */
+	ASSERT_EQ(FILLER, send_nice(self->cfd, filler, FILLER, 0, 0));
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	free(filler);
+	direct = info_of(self->cfd).tx_direct_bytes;
+	ASSERT_EQ(0, pthread_create(&th, NULL, send_big, &b));
+	for (i = 0; i < 10000000; i++) {
+		ret = setsockopt(self->cfd, SOL_POST, POST_ABORT, &id,
+				 sizeof(id));
+		if (ret && errno == EBUSY)
+			busy++;
+		else if (ret && errno == EINVAL)
+			continue;	/* not sent yet */
+		else
+			break;
+	}
+	pthread_join(th, NULL);
+	ASSERT_EQ(16 << 20, b.ret);
+	/* aborted on the wire (the path is full) after the copy */
+	ASSERT_EQ(0, ret) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(1, info_of(self->cfd).msgs_aborted);
+	/* its start went straight into TCP, its rest through the copy */
+	direct = info_of(self->cfd).tx_direct_bytes - direct;
+	ASSERT_LT(0, direct);
+	ASSERT_GT(16 << 20, direct);
+	TH_LOG("POST_ABORT met EBUSY %d times", busy);
+}
+
 /* A large nice message does not keep an urgent one out of the queue. */
 TEST_F(pair, admission_per_niceness)
 {

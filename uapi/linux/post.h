@@ -120,7 +120,8 @@
  *   POST_ABORT (setsockopt, __u64 id) gives up on a message: one not sent
  *   at all is dropped, one partly sent is aborted on the wire; either
  *   raises POST_EV_ABORTED. EINVAL for an id never sent, EALREADY once its
- *   last byte was handed to TCP or it ended.
+ *   last byte was handed to TCP or it ended, EBUSY while the sendmsg()
+ *   that sends it is still copying it (try again).
  *
  * Events
  *   With POST_EVENTS set to a mask of (1 << POST_EV_*), the carrier queues
@@ -154,6 +155,11 @@
  *
  *   poll(): EPOLLIN only for a complete message, end of stream or error (a
  *   message may expire between poll() and recvmsg()).
+ *
+ *   A carrier a listener accepted that accept() has not returned yet reads
+ *   nothing beyond its peer's preamble: what the peer sends waits in the
+ *   TCP connection (TCP's receive buffer and tcp_mem bound it) and is read
+ *   once accept() returns the carrier.
  *
  *   A carrier fails (SO_ERROR, and every message not yet ended is aborted
  *   with it) with: EPROTO for a peer that broke the wire format or its own
