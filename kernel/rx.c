@@ -5,16 +5,20 @@
  * complete ones for recvmsg() and copy them out; acknowledge what was read.
  *
  * Who reads: recvmsg() reads the transient itself, in the caller's context
- * (post_carrier_io()), when no complete message is queued; io_work reads
- * it when data arrives and nobody sleeps in recvmsg() (poll and epoll
- * users, senders that wait for ACKs).
+ * (post_carrier_io()), when no complete message is queued; a message that
+ * is all in TCP goes straight into its buffer then (post_rx_read_into()).
+ * io_work reads only what no reader will (scan.c decides, in data_ready).
+ * The parser stops at a frame boundary when only messages on their way
+ * are left (they wait in TCP: scan.c), and reads nothing for a carrier
+ * accept() has not returned yet.
  *
  * Limits (frame.h, 3): our preamble advertises ps->adv, computed once per
  * connection (post_rx_limits()): max msg POST_MAX_MSG_SIZE, max partials
  * POST_MAX_PARTIALS, rx budget max msg + SO_RCVBUF. A peer that exceeds
  * them, or any rule of frame.h, gets the carrier reset with EPROTO.
  *
- * Memory: every piece and message header is charged to sk_rmem_alloc.
+ * Memory: every piece and message header is charged to sk_rmem_alloc
+ * and the protocol's accounting (mem.c: ENOBUFS beyond it).
  * Reading from TCP stops while a complete message waits and what complete
  * messages hold is at or above sk_rcvbuf (TCP's own window then holds the
  * peer back). Reassembly is bounded by the advertised budget and, in true
@@ -454,11 +458,20 @@ static int post_rx_peek(struct sock *tsk, u32 pos, u8 *buf, u32 len)
 }
 
 /*
+ * The largest message copied straight from TCP: the copy runs with the
+ * transient's socket lock held, and meanwhile TCP only queues what
+ * arrives (no ACKs go out), so it must stay short, as kTLS's records are.
+ * Copying multi-megabyte messages so held TCP's ACK clock long enough to
+ * put 300 ms into the head-of-line benchmark's p99.
+ */
+#define POST_DIRECT_RX_MAX	65536
+
+/*
  * May the message whose START header was just read go straight to the
  * reader in recvmsg() (one copy)? Only if it is the next to be delivered,
- * fits the reader's buffer, and all of it is in TCP already, its DATA
- * frames one after the other (checked by peeking at their headers, which
- * are checked again as they are read).
+ * not larger than POST_DIRECT_RX_MAX, fits the reader's buffer, and all
+ * of it is in TCP already, its DATA frames one after the other (checked
+ * by peeking at their headers, which are checked again as they are read).
  */
 static bool post_rx_direct_ok(struct post_sock *ps,
 			      const struct post_msg_hdr *mh, u32 dlen)
@@ -471,7 +484,7 @@ static bool post_rx_direct_ok(struct post_sock *ps,
 	u32 avail;
 
 	if (!ps->rx_user || mh->len > ps->rx_user_len ||
-	    !list_empty(&ps->rx_ready) ||
+	    mh->len > POST_DIRECT_RX_MAX || !list_empty(&ps->rx_ready) ||
 	    fault_in_iov_iter_writeable(&ps->rx_user->msg_iter, mh->len))
 		return false;
 	avail = READ_ONCE(tcp_sk(tsk)->rcv_nxt) - pos;
