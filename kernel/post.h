@@ -265,6 +265,7 @@ struct post_sock {
 	bool			tx_corked;	/* a frame went with MSG_MORE */
 	bool			tx_flush;	/* ... and one must not wait */
 	bool			tx_peer_fin;	/* no ACK can come any more */
+	struct post_msg		*tx_filling;	/* being copied, unlocked */
 	bool			drain;		/* closed gracefully: drain.c */
 
 	/* events (sched.c), read locklessly by poll: ev_count */

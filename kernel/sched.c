@@ -703,6 +703,11 @@ static bool post_tx_eligible(struct post_qent *e, void *arg)
 	    (ps->tx_nr_partial >= ps->peer.max_partials ||
 	     ps->tx_reserved + msg->len > ps->peer.rx_budget))
 		return false;
+	/* an earlier one of its niceness still fills (not queued): wait */
+	if (ps->tx_filling && !e->unordered &&
+	    e->niceness == ps->tx_filling->niceness &&
+	    e->id > ps->tx_filling->id)
+		return false;
 	for (i = 0; i < msg->nr_ante; i++)
 		if (post_pending_find(ps, msg->ante[i]))
 			return false;
@@ -923,6 +928,7 @@ static bool post_tx_direct_ok(struct post_sock *ps, size_t len,
 	u32 chunk = READ_ONCE(ps->chunk_size);
 
 	if (ps->tx_kind || ps->txq.count || !list_empty(&ps->ctlq) ||
+	    ps->tx_filling ||
 	    ps->tx_shut || !ps->tcp_up || ps->rx_state == POST_RX_PREAMBLE ||
 	    ps->tx_pre_off < POST_PREAMBLE_LEN || pp->nr_ante || pp->deadline ||
 	    min_t(size_t, len, chunk) < POST_DIRECT_MIN)
@@ -1009,9 +1015,10 @@ static ssize_t post_tx_direct(struct post_sock *ps, struct post_msg *msg,
  * Copy the large rest of @a->msg without lock_sock(carrier), as
  * post_tx_build() does, so that other senders (an urgent message), io_work
  * and readers go on meanwhile. The message leaves the send queue while it
- * fills (msg->filling: nothing picks it, POST_ABORT waits; the frame in
- * progress may still complete), then comes back at the head of its
- * niceness: it was sent first. If the carrier failed meanwhile, its purge
+ * fills (msg->filling, ps->tx_filling: nothing picks it, later messages
+ * of its niceness wait, as order requires, and so does POST_ABORT; the
+ * frame in progress may still complete), then comes back at the head of
+ * its niceness: it was sent first. If the carrier failed meanwhile, its purge
  * did not see the message: it ends here.
  */
 static ssize_t post_tx_fill_unlocked(struct post_sock *ps,
@@ -1026,6 +1033,8 @@ static ssize_t post_tx_fill_unlocked(struct post_sock *ps,
 
 	post_queue_del(&ps->txq, &msg->q);
 	msg->filling = true;
+	/* later messages of its niceness wait for it: order (eligible) */
+	ps->tx_filling = msg;
 	/* b copies into a struct nobody else sees; its pieces move over */
 	INIT_LIST_HEAD(&shadow.pieces);
 	shadow.charge = 0;
@@ -1034,6 +1043,7 @@ static ssize_t post_tx_fill_unlocked(struct post_sock *ps,
 	err = post_tx_copy(ps, &b);
 	lock_sock(sk);
 	msg->filling = false;
+	ps->tx_filling = NULL;
 
 	if (sk->sk_state != TCP_ESTABLISHED || sk->sk_err ||
 	    ps->conn_gen != gen) {	/* failed (and maybe connected again) */
