@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AF_POST orphan drain: the transient of a carrier closed gracefully.
+ * AF_POST after close(): the orphaned carrier and the orphan drain.
+ *
+ * close() hands what is queued to TCP (socket.c). What cannot go yet (a
+ * successor whose antecedent the peer has not acknowledged, a message the
+ * peer's advertised limits do not admit, a full TCP buffer) keeps the
+ * carrier alive as an orphan: its io_work goes on sending as the peer's
+ * ACKs arrive, lifetimes still apply, until nothing is held, then the
+ * carrier is destroyed as if closed then. It gives up (dropping what is
+ * held) on an error, on the peer's FIN, or after POST_ORPHAN_TIMEOUT.
  *
  * The peer acknowledges every message it reads with an ACK frame. If the
  * carrier closed its TCP socket outright, TCP would answer those frames
@@ -10,9 +18,14 @@
  * and leaves it here: incoming bytes are read and discarded until the peer
  * closes too, an error, or POST_DRAIN_TIMEOUT; then it is released.
  *
- * Locking: drains are on post_drains under post_drain_lock (a spinlock,
- * process context). Whoever takes a drain off that list (its work when it
- * ends, or module exit) tears it down; exit waits for a running work with
+ * Locking: an orphan is a carrier (SOCK_DEAD, ps->orphan) under
+ * lock_sock() as any; its io_work runs post_orphan_work() and, once done,
+ * queues destroy_work, which owns the reference close() left and runs
+ * post_destroy() (not from io_work: that cancels io_work). Its module
+ * reference (the proto's) keeps the module loaded meanwhile. Drains are
+ * on post_drains under post_drain_lock (a spinlock, process context).
+ * Whoever takes a drain off that list (its work when it ends, or module
+ * exit) tears it down; exit waits for a running work with
  * cancel_delayed_work_sync(). The TCP callbacks run in softirq under the
  * transient's sk_callback_lock and only queue the work; sk_user_data is
  * set and cleared under the write lock, as for carriers.
@@ -23,6 +36,7 @@
 #include "post.h"
 
 #define POST_DRAIN_TIMEOUT	(60 * HZ)	/* tcp_fin_timeout's default */
+#define POST_ORPHAN_TIMEOUT	(60 * HZ)	/* the same bound */
 
 struct post_drain {
 	struct socket		*tsock;
@@ -140,6 +154,71 @@ int post_drain_start(struct socket *tsock)
 
 	queue_delayed_work(post_wq, &d->work, 0);
 	return 0;
+}
+
+/* What a closed carrier still has to hand to TCP. Under lock_sock. */
+static bool post_orphan_held(const struct post_sock *ps)
+{
+	return ps->txq.count || !list_empty(&ps->ctlq) || ps->tx_kind ||
+	       ps->ack_pending;
+}
+
+static void post_orphan_destroy(struct work_struct *work)
+{
+	struct post_sock *ps = container_of(work, struct post_sock,
+					    destroy_work);
+
+	post_destroy(ps, false);
+}
+
+/*
+ * close() of an established carrier that will drain (lock_sock held),
+ * after its queue went to TCP: if something is still held, the carrier
+ * lives on as an orphan. True if it does: the caller leaves its reference
+ * to destroy_work instead of destroying it.
+ */
+bool post_orphan_begin(struct post_sock *ps)
+{
+	struct sock *sk = &ps->sk;
+
+	sock_owned_by_me(sk);
+	if (!post_orphan_held(ps))
+		return false;
+	ps->orphan = true;
+	ps->orphan_end = jiffies + POST_ORPHAN_TIMEOUT;
+	INIT_WORK(&ps->destroy_work, post_orphan_destroy);
+	sk_reset_timer(sk, &sk->sk_timer, ps->orphan_end);
+	return true;
+}
+
+/*
+ * io_work of an orphan (lock_sock held): send what the peer's ACKs now
+ * admit; once nothing is held, or it gives up, end it. What it gives up
+ * is aborted with ETIMEDOUT (counted; nobody hears) and the peer sees the
+ * FIN where its message breaks off (ECONNRESET there, frame.h).
+ */
+void post_orphan_work(struct post_sock *ps)
+{
+	struct sock *sk = &ps->sk;
+	struct sock *tsk;
+
+	sock_owned_by_me(sk);
+	if (sk->sk_state == TCP_ESTABLISHED && !post_carrier_io(ps)) {
+		tsk = ps->tsock->sk;
+		ps->drain = !ps->rx_nr_ready;
+		if (!post_orphan_held(ps))
+			goto done;
+		if (!((READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) &&
+		      skb_queue_empty_lockless(&tsk->sk_receive_queue)) &&
+		    time_before(jiffies, ps->orphan_end))
+			return;
+		post_tx_purge(ps, -ETIMEDOUT);
+		ps->drain = false;
+	}
+done:
+	ps->orphan = false;
+	sk->sk_state = TCP_CLOSE;
+	queue_work(post_wq, &ps->destroy_work);
 }
 
 /* Module exit: release every transient still draining. */

@@ -120,10 +120,13 @@
  *    last byte) drops the partial message and the receiving carrier
  *    reports ECONNRESET, not end of stream; a FIN between frames is a
  *    clean end. A carrier closed by its application with nothing unread
- *    sends FIN after everything it queued and goes on reading (and
- *    discarding) what arrives, so that the peer's ACKs for its last
- *    messages do not meet a reset, until the peer's FIN, an error or
- *    60 s.
+ *    goes on sending what it queued, by the rules above (a successor
+ *    still waits for its antecedent's ACK, the advertised limits still
+ *    bind), for up to 60 s; then it sends FIN (in the middle of a message
+ *    if it gave up on one) and goes on reading (and discarding) what
+ *    arrives, so that the peer's ACKs for its last messages do not meet a
+ *    reset, until the peer's FIN, an error or 60 s. A peer that never
+ *    acknowledges thus keeps a closed carrier's last messages from it.
  */
 #ifndef _POST_FRAME_H
 #define _POST_FRAME_H

@@ -267,6 +267,9 @@ struct post_sock {
 	bool			tx_peer_fin;	/* no ACK can come any more */
 	struct post_msg		*tx_filling;	/* being copied, unlocked */
 	bool			drain;		/* closed gracefully: drain.c */
+	bool			orphan;		/* closed, still sending: drain.c */
+	unsigned long		orphan_end;	/* ... until then (jiffies) */
+	struct work_struct	destroy_work;	/* ... its teardown */
 
 	/* events (sched.c), read locklessly by poll: ev_count */
 	struct list_head	evq;
@@ -475,6 +478,8 @@ void post_nl_closed(struct post_sock *ps);
 
 /* drain.c */
 int post_drain_start(struct socket *tsock);
+bool post_orphan_begin(struct post_sock *ps);
+void post_orphan_work(struct post_sock *ps);
 void post_drain_exit(void);
 
 /* stream.c */

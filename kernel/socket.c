@@ -533,13 +533,41 @@ static void post_tx_flush(struct post_sock *ps)
 	post_tx_push(ps);
 }
 
+/* Every message sent has ended, or never will here. Lockless. */
+static bool post_lingered(const struct post_sock *ps)
+{
+	return !READ_ONCE(ps->tx_pending.rb_node) ||
+	       READ_ONCE(ps->sk.sk_err) ||
+	       READ_ONCE(ps->sk.sk_state) != TCP_ESTABLISHED;
+}
+
+/*
+ * SO_LINGER with a timeout: close() waits, the carrier working as before
+ * (io_work sends and reads the peer's ACKs), until every message sent on
+ * it has ended (acknowledged, expired or aborted), it fails, a signal
+ * comes or the time is up. Under lock_sock, released while it sleeps.
+ */
+static void post_linger(struct post_sock *ps)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = &ps->sk;
+	long timeo = sk->sk_lingertime;
+
+	sock_owned_by_me(sk);
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (timeo && !signal_pending(current) &&
+	       !sk_wait_event(sk, &timeo, post_lingered(ps), &wait))
+		;
+	remove_wait_queue(sk_sleep(sk), &wait);
+}
+
 static int post_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 	struct post_sock *ps;
 	struct post_sock *child, *tmp;
 	LIST_HEAD(orphans);
-	bool abort;
+	bool abort, orphan = false;
 
 	if (!sk)
 		return 0;
@@ -554,13 +582,20 @@ static int post_release(struct socket *sock)
 		list_splice_tail_init(&ps->accept_q, &orphans);
 		spin_unlock(&ps->accept_lock);
 	} else if (sk->sk_state == TCP_ESTABLISHED && !abort) {
+		if (sock_flag(sk, SOCK_LINGER) && !post_is_stream(sk))
+			post_linger(ps);
+	}
+	if (sk->sk_state == TCP_ESTABLISHED && !abort) {	/* still */
 		post_tx_flush(ps);
 		/* the peer's ACKs must not meet a reset (drain.c) */
 		ps->drain = !post_is_stream(sk) && !ps->rx_nr_ready &&
 			    !(sk->sk_shutdown & RCV_SHUTDOWN);
+		/* what could not go yet keeps it alive (drain.c) */
+		orphan = ps->drain && post_orphan_begin(ps);
 	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	sk->sk_state = TCP_CLOSE;
+	if (!orphan)
+		sk->sk_state = TCP_CLOSE;
 	post_nl_closed(ps);
 	post_sock_unpublish(ps);
 	sock_orphan(sk);
@@ -571,7 +606,8 @@ static int post_release(struct socket *sock)
 		post_close_child(child);
 	}
 	sock->sk = NULL;
-	post_destroy(ps, abort);
+	if (!orphan)
+		post_destroy(ps, abort);
 	return 0;
 }
 

@@ -253,6 +253,7 @@ void post_sock_fail(struct sock *sk, int err)
 	struct post_sock *parent = ps->parent;
 	bool reap = false;
 
+	sock_owned_by_me(sk);
 	if (sk->sk_state == TCP_SYN_RECV && parent) {
 		spin_lock(&parent->accept_lock);
 		if (parent->listening) {
@@ -301,6 +302,7 @@ void post_established(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
 
+	sock_owned_by_me(sk);
 	sk_stop_timer(sk, &sk->sk_timer);
 	/* poll() reads ps->tsock once it sees ESTABLISHED (stream.c) */
 	smp_store_release(&sk->sk_state, TCP_ESTABLISHED);
@@ -524,6 +526,8 @@ void post_io_work(struct work_struct *work)
 			post_listener_work(ps, &dead);
 		else
 			post_carrier_work(ps);
+	} else if (ps->orphan) {
+		post_orphan_work(ps);
 	}
 	release_sock(sk);
 

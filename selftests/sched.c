@@ -4,7 +4,9 @@
  * control-message validation, niceness and deadline order, a small nice-0
  * message overtaking a 64 MiB nice-7 one, lifetimes (in the send queue,
  * mid-transfer, at the receiver, with netem delay), POST_ABORT,
- * antecedents, and the error-queue events (one terminal event per message).
+ * antecedents, the error-queue events (one terminal event per message),
+ * and close(): held messages still sent, lifetimes still applying,
+ * SO_LINGER waiting for the peer's acknowledgements and timing out.
  *
  * "Blocking the path": the receiver leaves a complete message larger than
  * its SO_RCVBUF unread, so it stops reading TCP; TCP's window closes, and
@@ -808,6 +810,113 @@ TEST_F(pair, failure_aborts_pending)
 	}
 }
 
+
+/*
+ * close() keeps its promise for what it cannot send yet: successors wait
+ * for their antecedents' ACKs, which only come after close() returned.
+ * The closed carrier goes on sending them; then the end of the stream.
+ */
+TEST_F(pair, close_sends_held_successors)
+{
+	struct props p = { .nice = 0, .nr_ante = 1 };
+	struct post_rcvinfo ri;
+	char buf[16];
+
+	ASSERT_EQ(3, send_nice(self->cfd, "one", 3, 0, 0));
+	p.ante[0] = 1;
+	ASSERT_EQ(3, send_props(self->cfd, "two", 3, &p, 0));
+	p.ante[0] = 2;
+	ASSERT_EQ(5, send_props(self->cfd, "three", 5, &p, 0));
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = post_socket(0);	/* for teardown */
+	usleep(200 * 1000);
+	for (uint64_t id = 1; id <= 3; id++) {
+		ASSERT_LT(0, recv_info(self->sfd, buf, sizeof(buf), &ri, 0));
+		ASSERT_EQ(id, ri.id);
+	}
+	ASSERT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
+}
+
+/* ... with lifetimes still applying: one held past its lifetime is not. */
+TEST_F(pair, close_keeps_lifetimes)
+{
+	struct props p = { .nice = 0, .nr_ante = 1, .ante = { 1 } };
+	struct post_rcvinfo ri;
+	char buf[16];
+
+	ASSERT_EQ(3, send_nice(self->cfd, "one", 3, 0, 0));
+	p.lifetime = 200;
+	ASSERT_EQ(3, send_props(self->cfd, "two", 3, &p, 0));
+	p.lifetime = 0;
+	ASSERT_EQ(5, send_props(self->cfd, "three", 5, &p, 0));
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = post_socket(0);
+	usleep(500 * 1000);	/* 2's lifetime ends while it waits for 1 */
+	ASSERT_EQ(3, recv_info(self->sfd, buf, sizeof(buf), &ri, 0));
+	ASSERT_EQ(1, ri.id);
+	ASSERT_EQ(5, recv_info(self->sfd, buf, sizeof(buf), &ri, 0));
+	ASSERT_EQ(3, ri.id);
+	ASSERT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
+}
+
+struct late_read {
+	int fd, ms;
+	ssize_t got;
+	char buf[64];
+};
+
+/* Read one message from ->fd after ->ms (a thread: no copy of our fds). */
+static void *late_reader(void *arg)
+{
+	struct late_read *r = arg;
+
+	usleep(r->ms * 1000);
+	r->got = recv(r->fd, r->buf, sizeof(r->buf), 0);
+	return NULL;
+}
+
+/* SO_LINGER with a timeout: close() returns once the peer acknowledged. */
+TEST_F(pair, linger_waits_for_the_peer)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 10 };
+	struct late_read r = { .fd = self->sfd, .ms = 500 };
+	pthread_t th;
+	double t;
+
+	ASSERT_EQ(5, send_nice(self->cfd, "hello", 5, 0, 0));
+	ASSERT_EQ(0, setsockopt(self->cfd, SOL_SOCKET, SO_LINGER, &lg,
+				sizeof(lg)));
+	ASSERT_EQ(0, pthread_create(&th, NULL, late_reader, &r));
+	t = now_ms();
+	ASSERT_EQ(0, close(self->cfd));
+	t = now_ms() - t;
+	self->cfd = post_socket(0);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(5, r.got);
+	ASSERT_EQ(0, memcmp(r.buf, "hello", 5));
+	ASSERT_LE(400, t);	/* it waited for the read ... */
+	ASSERT_GT(5000, t) TH_LOG("close() took %.0f ms", t);	/* only */
+}
+
+/* ... and for no longer than the timeout; then it closes as without. */
+TEST_F(pair, linger_times_out)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 1 };
+	char buf[16];
+	double t;
+
+	ASSERT_EQ(5, send_nice(self->cfd, "hello", 5, 0, 0));
+	ASSERT_EQ(0, setsockopt(self->cfd, SOL_SOCKET, SO_LINGER, &lg,
+				sizeof(lg)));
+	t = now_ms();
+	ASSERT_EQ(0, close(self->cfd));
+	t = now_ms() - t;
+	self->cfd = post_socket(0);
+	ASSERT_LE(900, t);
+	ASSERT_GT(4000, t) TH_LOG("close() took %.0f ms", t);
+	ASSERT_EQ(5, recv(self->sfd, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
+}
 
 /*
  * A slow path: a fresh netns whose lo is rate limited (netem, 50 Mbit/s),

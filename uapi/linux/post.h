@@ -161,6 +161,22 @@
  *   TCP connection (TCP's receive buffer and tcp_mem bound it) and is read
  *   once accept() returns the carrier.
  *
+ *   close(): what is queued is handed to TCP; the peer gets it, then end
+ *   of stream. What cannot go yet (a successor whose antecedent the peer
+ *   has not acknowledged, a message beyond the peer's advertised limits)
+ *   keeps the closed carrier sending, its lifetimes still applying, until
+ *   nothing is held; it gives up on an error, the peer's end of stream, or
+ *   after 60 s. Then the TCP connection drains (the peer's ACKs are read
+ *   and dropped) until the peer closes too or 60 s pass. A carrier closed
+ *   with messages unread, or after its peer's end of stream, does neither
+ *   (closing it while the peer still sends resets, as for TCP). SO_LINGER
+ *   with a timeout makes close() wait, up to that time, until every message
+ *   sent on the carrier has ended (acknowledged by the peer's application,
+ *   expired or aborted), the carrier fails or a signal comes; then it
+ *   closes as above. SO_LINGER with a zero timeout resets the connection
+ *   at once: what was not yet handed to TCP is dropped. A carrier closed
+ *   before its connection is established drops what it queued.
+ *
  *   A carrier fails (SO_ERROR, and every message not yet ended is aborted
  *   with it) with: EPROTO for a peer that broke the wire format or its own
  *   advertised limits (kernel/frame.h), ECONNRESET for a peer that reset
