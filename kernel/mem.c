@@ -67,6 +67,7 @@ int post_rmem_charge(struct post_sock *ps, u32 size)
 {
 	struct sock *sk = &ps->sk;
 
+	sock_owned_by_me(sk);
 	if (size > sk->sk_forward_alloc &&
 	    !__sk_mem_schedule(sk, size, SK_MEM_RECV))
 		return -ENOBUFS;

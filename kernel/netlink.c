@@ -296,6 +296,7 @@ lost:	/* listeners learn that they missed an event */
 /* Carrier established; under lock_sock(carrier), process context. */
 void post_nl_established(struct post_sock *ps)
 {
+	sock_owned_by_me(&ps->sk);
 	ps->announced = true;
 	post_nl_notify(ps);
 }

@@ -397,6 +397,7 @@ int post_race_progress(struct post_sock *ps)
 	struct post_race *race = ps->race;
 	int i, winner = -1, failures = 0, err;
 
+	sock_owned_by_me(&ps->sk);
 	if (!race || race->done)
 		return 0;
 

@@ -666,6 +666,7 @@ static void post_tx_admit(struct post_sock *ps, struct post_msg *msg,
 void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
 		   const struct post_props *pp)
 {
+	sock_owned_by_me(&ps->sk);
 	post_tx_admit(ps, msg, pp);
 	post_queue_add(&ps->txq, &msg->q);
 
@@ -1272,6 +1273,7 @@ int post_tx_abort(struct post_sock *ps, u64 id)
 	struct post_msg *msg;
 	int err;
 
+	sock_owned_by_me(&ps->sk);
 	if (!id || id >= ps->next_id)
 		return -EINVAL;
 	msg = post_pending_find(ps, id);

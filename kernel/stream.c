@@ -84,6 +84,7 @@ void post_stream_attach(struct post_sock *ps)
 {
 	struct sock *tsk = ps->tsock->sk;
 
+	sock_owned_by_me(&ps->sk);
 	write_lock_bh(&tsk->sk_callback_lock);
 	WRITE_ONCE(tsk->sk_data_ready, post_stream_data_ready);
 	WRITE_ONCE(tsk->sk_write_space, post_stream_write_space);
@@ -108,6 +109,7 @@ static int post_stream_wait_connect(struct sock *sk, long timeo)
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	int err = 0;
 
+	sock_owned_by_me(sk);
 	add_wait_queue(sk_sleep(sk), &wait);
 	while (sk->sk_state == TCP_SYN_SENT) {
 		if (!timeo) {

@@ -5,8 +5,10 @@
  * send most of a large message and never its end. Carriers beyond the
  * limit are reset with ENOBUFS; /proc/net/protocols never shows POST above
  * the limit (plus what each CPU may keep in reserve, as for TCP); it all
- * goes on close.
+ * goes on close. The same against a memory cgroup's limit.
  */
+#include <sys/stat.h>
+
 #include "post_test.h"
 #include "kselftest_harness.h"
 
@@ -43,7 +45,10 @@ static int write_file(const char *path, const char *s)
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-/* A carrier connected to a raw peer that spoke its preamble. */
+/*
+ * A carrier connected to a raw peer that spoke its preamble; the carrier
+ * is *@pfd if that is a socket already, else a new one.
+ */
 static int hostile_pair(int *pfd, int *tfd)
 {
 	uint8_t pre[POST_PREAMBLE_LEN];
@@ -52,7 +57,8 @@ static int hostile_pair(int *pfd, int *tfd)
 
 	if (lfd < 0)
 		return -1;
-	*pfd = post_socket(SOCK_NONBLOCK);
+	if (*pfd < 0)
+		*pfd = post_socket(SOCK_NONBLOCK);
 	if (*pfd < 0 || (connect(*pfd, (struct sockaddr *)&a.ss, a.len) &&
 			 errno != EINPROGRESS))
 		return -1;
@@ -101,6 +107,7 @@ TEST(hostile_partials_are_bounded)
 	ASSERT_EQ(0, write_file(MEM_SYSCTL, "2048 3072 4096"));
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < PAIRS; i++) {
+		pfd[i] = -1;
 		ASSERT_EQ(0, hostile_pair(&pfd[i], &tfd[i]));
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, hostile, &tfd[i]));
 	}
@@ -136,6 +143,122 @@ TEST(hostile_partials_are_bounded)
 		usleep(50000);
 	EXPECT_GE(slack, post_pages());
 	write_file(MEM_SYSCTL, saved);
+}
+
+#define CG_ROOT		"/sys/fs/cgroup"
+#define CG		CG_ROOT "/post_memcg"
+#define CG_MAX		(12 << 20)
+
+/* A counter of a cgroup's memory.stat, in bytes; -1 if absent. */
+static long cg_stat(const char *key)
+{
+	char line[256], name[64];
+	long v, got = -1;
+	FILE *f = fopen(CG "/memory.stat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", name, &v) == 2 &&
+		    !strcmp(name, key))
+			got = v;
+	fclose(f);
+	return got;
+}
+
+/* cgroup v2 with the memory controller, and CG made with memory.max. */
+static int cg_setup(void)
+{
+	char line[512] = "";
+	FILE *f;
+
+	if (access(CG_ROOT "/cgroup.controllers", F_OK) &&
+	    system("mount -t cgroup2 none " CG_ROOT))
+		return -1;
+	f = fopen(CG_ROOT "/cgroup.controllers", "r");
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	if (!strstr(line, "memory"))
+		return -1;
+	if (write_file(CG_ROOT "/cgroup.subtree_control", "+memory"))
+		return -1;
+	rmdir(CG);
+	if (mkdir(CG, 0755))
+		return -1;
+	snprintf(line, sizeof(line), "%d", CG_MAX);
+	return write_file(CG "/memory.max", line);
+}
+
+/*
+ * The same hostile peers, against carriers whose owner lives in a memory
+ * cgroup with memory.max of 12 MiB (the protocol's own limit far above):
+ * what the carriers hold is charged to that cgroup ("sock" in its
+ * memory.stat), never beyond its limit; carriers that would exceed it are
+ * reset with ENOBUFS, and everything is uncharged on close.
+ */
+TEST(memcg_bounds_what_carriers_hold)
+{
+	int pfd[PAIRS], tfd[PAIRS], i, reset = 0;
+	long sock, worst = 0, slack = 1 << 20;
+	char saved[128] = {};
+	pthread_t th[PAIRS];
+	FILE *f;
+
+	if (cg_setup())
+		SKIP(return, "no cgroup v2 memory controller");
+	f = fopen(MEM_SYSCTL, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(saved, sizeof(saved), f));
+	fclose(f);
+	ASSERT_EQ(0, write_file(MEM_SYSCTL, "200000 300000 400000"));
+	signal(SIGPIPE, SIG_IGN);
+	/* the carriers belong to the cgroup (sk_alloc()), their peers not */
+	ASSERT_EQ(0, write_file(CG "/cgroup.procs", "0"));
+	for (i = 0; i < PAIRS; i++) {
+		pfd[i] = post_socket(SOCK_NONBLOCK);
+		ASSERT_LE(0, pfd[i]);
+	}
+	ASSERT_EQ(0, write_file(CG_ROOT "/cgroup.procs", "0"));
+	for (i = 0; i < PAIRS; i++) {
+		ASSERT_EQ(0, hostile_pair(&pfd[i], &tfd[i]));
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, hostile, &tfd[i]));
+	}
+	for (i = 0; i < 80; i++) {
+		sock = cg_stat("sock");
+		if (sock > worst)
+			worst = sock;
+		usleep(100000);
+	}
+	for (i = 0; i < PAIRS; i++) {
+		int err = 0;
+		socklen_t l = sizeof(err);
+
+		getsockopt(pfd[i], SOL_SOCKET, SO_ERROR, &err, &l);
+		if (err) {
+			EXPECT_EQ(ENOBUFS, err);
+			reset++;
+		}
+	}
+	TH_LOG("%d of %d carriers reset, at most %ld bytes charged (max %d)",
+	       reset, PAIRS, worst, CG_MAX);
+	EXPECT_LT(0, reset);
+	EXPECT_LT(1 << 20, worst);	/* charged there at all */
+	EXPECT_GE(CG_MAX + slack, worst);
+	for (i = 0; i < PAIRS; i++)
+		close(pfd[i]);
+	for (i = 0; i < PAIRS; i++) {
+		shutdown(tfd[i], SHUT_RDWR);
+		pthread_join(th[i], NULL);
+		close(tfd[i]);
+	}
+	for (i = 0; i < 100 && cg_stat("sock") > 0; i++)
+		usleep(50000);
+	EXPECT_EQ(0, cg_stat("sock"));
+	write_file(MEM_SYSCTL, saved);
+	rmdir(CG);
 }
 
 /*
