@@ -43,8 +43,7 @@ struct post_drain {
 	struct delayed_work	work;
 	struct list_head	node;
 	unsigned long		deadline;
-	void			(*saved_data_ready)(struct sock *sk);
-	void			(*saved_state_change)(struct sock *sk);
+	struct post_tcp_cbs	saved;
 };
 
 static LIST_HEAD(post_drains);
@@ -55,7 +54,7 @@ static void post_drain_callback(struct sock *tsk)
 	struct post_drain *d;
 
 	read_lock_bh(&tsk->sk_callback_lock);
-	d = __locked_read_sk_user_data_with_flags(tsk, 0);
+	d = post_tsock_owner(tsk);
 	if (d)
 		mod_delayed_work(post_wq, &d->work, 0);
 	read_unlock_bh(&tsk->sk_callback_lock);
@@ -63,13 +62,7 @@ static void post_drain_callback(struct sock *tsk)
 
 static void post_drain_detach(struct post_drain *d)
 {
-	struct sock *tsk = d->tsock->sk;
-
-	write_lock_bh(&tsk->sk_callback_lock);
-	rcu_assign_sk_user_data(tsk, NULL);
-	WRITE_ONCE(tsk->sk_data_ready, d->saved_data_ready);
-	tsk->sk_state_change = d->saved_state_change;
-	write_unlock_bh(&tsk->sk_callback_lock);
+	post_tsock_give_back(d->tsock, d, &d->saved);
 }
 
 static int post_drain_actor(read_descriptor_t *desc, struct sk_buff *skb,
@@ -114,7 +107,7 @@ static void post_drain_work(struct work_struct *work)
 
 	post_drain_detach(d);
 	cancel_delayed_work(&d->work);	/* a callback may have queued it */
-	sock_release(d->tsock);
+	post_tsock_close(d->tsock, false);
 	kfree(d);
 }
 
@@ -124,7 +117,10 @@ static void post_drain_work(struct work_struct *work)
  */
 int post_drain_start(struct socket *tsock)
 {
-	struct sock *tsk = tsock->sk;
+	static const struct post_tcp_cbs cbs = {
+		.data_ready	= post_drain_callback,
+		.state_change	= post_drain_callback,
+	};
 	struct post_drain *d;
 	int err;
 
@@ -144,13 +140,7 @@ int post_drain_start(struct socket *tsock)
 	list_add_tail(&d->node, &post_drains);
 	spin_unlock(&post_drain_lock);
 
-	write_lock_bh(&tsk->sk_callback_lock);
-	d->saved_data_ready = tsk->sk_data_ready;
-	d->saved_state_change = tsk->sk_state_change;
-	__rcu_assign_sk_user_data_with_flags(tsk, d, SK_USER_DATA_NOCOPY);
-	WRITE_ONCE(tsk->sk_data_ready, post_drain_callback);
-	tsk->sk_state_change = post_drain_callback;
-	write_unlock_bh(&tsk->sk_callback_lock);
+	post_tsock_take(tsock, d, &cbs, &d->saved, NULL);
 
 	queue_delayed_work(post_wq, &d->work, 0);
 	return 0;
@@ -237,7 +227,7 @@ void post_drain_exit(void)
 			return;
 		post_drain_detach(d);
 		cancel_delayed_work_sync(&d->work);
-		sock_release(d->tsock);
+		post_tsock_close(d->tsock, false);
 		kfree(d);
 	}
 }

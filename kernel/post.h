@@ -47,6 +47,13 @@ extern int post_family;
 extern struct workqueue_struct *post_wq;
 extern struct proto post_proto;
 
+/* Callbacks of an inner TCP socket: ours, or the ones we replaced. */
+struct post_tcp_cbs {
+	void	(*data_ready)(struct sock *tsk);
+	void	(*write_space)(struct sock *tsk);
+	void	(*state_change)(struct sock *tsk);
+};
+
 /* A bounded run of message bytes: one frame's worth. */
 struct post_piece {
 	struct list_head	list;
@@ -194,9 +201,7 @@ struct post_sock {
 
 	struct socket		*tsock;	/* the transient */
 	struct work_struct	io_work;
-	void			(*saved_data_ready)(struct sock *sk);
-	void			(*saved_write_space)(struct sock *sk);
-	void			(*saved_state_change)(struct sock *sk);
+	struct post_tcp_cbs	saved;	/* its own callbacks (tsock.c) */
 
 	/* policy */
 	u32			chunk_size;
@@ -428,24 +433,41 @@ void post_sock_publish(struct post_sock *ps);
 void post_sock_unpublish(struct post_sock *ps);
 void post_sock_fail(struct sock *sk, int err);
 
+/* tsock.c */
+int post_tsock_create(struct post_sock *ps, int family, struct socket **res);
+void post_tsock_take(struct socket *tsock, void *owner,
+		     const struct post_tcp_cbs *ours, struct post_tcp_cbs *saved,
+		     const struct post_tcp_cbs *from);
+void post_tsock_switch(struct socket *tsock, const struct post_tcp_cbs *ours);
+void post_tsock_give_back(struct socket *tsock, const void *owner,
+			  const struct post_tcp_cbs *saved);
+void post_tsock_close(struct socket *tsock, bool abort);
+
+/* The owner of a socket we took over; under its sk_callback_lock. */
+static inline void *post_tsock_owner(struct sock *tsk)
+{
+	return __locked_read_sk_user_data_with_flags(tsk, 0);
+}
+
 /* transient.c */
-int post_transient_create(struct post_sock *ps, int family);
 void post_transient_attach(struct post_sock *ps, const struct post_sock *from);
 void post_transient_detach(struct post_sock *ps);
 void post_queue_io(struct post_sock *ps);
 void post_io_work(struct work_struct *work);
 void post_handshake_timer(struct timer_list *t);
-void post_close_child(struct post_sock *child);
 void post_destroy(struct post_sock *ps, bool abort);
 
-int post_transient_new(struct post_sock *ps, int family,
-		       struct socket **res);
 void post_tcp_attach(struct post_sock *ps, struct socket *tsock,
 		     const struct post_sock *from);
 void post_tcp_detach(struct post_sock *ps, struct socket *tsock);
 void post_established(struct post_sock *ps);
 int post_carrier_io(struct post_sock *ps);
 void post_rx_timer_init(struct post_sock *ps);
+
+/* listen.c */
+void post_listener_work(struct post_sock *ps, struct list_head *dead);
+void post_child_ready(struct post_sock *child);
+void post_close_child(struct post_sock *child);
 
 /* race.c */
 int post_cand_cmp(const struct post_cand *a, const struct post_cand *b);

@@ -164,8 +164,7 @@ static void post_attempt_close(struct post_sock *ps, struct post_attempt *a,
 	if (!a->sock)
 		return;
 	post_tcp_detach(ps, a->sock);
-	sock_no_linger(a->sock->sk);	/* a late SYN-ACK gets a RST */
-	sock_release(a->sock);
+	post_tsock_close(a->sock, true);	/* a late SYN-ACK gets a RST */
 	a->sock = NULL;
 }
 
@@ -183,7 +182,7 @@ static int post_attempt_launch(struct post_sock *ps)
 	a->state = POST_ATTEMPT_RUNNING;
 	race->next++;
 	if (!race->bound) {
-		err = post_transient_new(ps, a->cand.sa.sa_family, &a->sock);
+		err = post_tsock_create(ps, a->cand.sa.sa_family, &a->sock);
 		if (err)
 			goto fail;
 	}

@@ -184,12 +184,12 @@ static int post_bind(struct socket *sock, struct sockaddr *addr, int len)
 	err = -EINVAL;
 	if (ps->tsock || sk->sk_state != TCP_CLOSE)
 		goto out;
-	err = post_transient_create(ps, family);
+	err = post_tsock_create(ps, family, &ps->tsock);
 	if (err)
 		goto out;
 	err = kernel_bind(ps->tsock, addr, len);
 	if (err) {
-		sock_release(ps->tsock);
+		post_tsock_close(ps->tsock, false);
 		ps->tsock = NULL;
 	}
 out:
@@ -320,7 +320,7 @@ static int post_listen(struct socket *sock, int backlog)
 	if (sk->sk_state != TCP_CLOSE)
 		goto out;
 	if (!ps->tsock) {
-		err = post_transient_create(ps, AF_INET6);
+		err = post_tsock_create(ps, AF_INET6, &ps->tsock);
 		if (err)
 			goto out;
 	}

@@ -38,9 +38,9 @@ static void post_stream_data_ready(struct sock *tsk)
 	struct post_sock *ps;
 
 	read_lock_bh(&tsk->sk_callback_lock);
-	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
+	ps = post_tsock_owner(tsk);
 	if (ps) {
-		ps->saved_data_ready(tsk);
+		ps->saved.data_ready(tsk);
 		post_stream_wake(&ps->sk, EPOLLIN | EPOLLRDNORM);
 	}
 	read_unlock_bh(&tsk->sk_callback_lock);
@@ -51,9 +51,9 @@ static void post_stream_write_space(struct sock *tsk)
 	struct post_sock *ps;
 
 	read_lock_bh(&tsk->sk_callback_lock);
-	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
+	ps = post_tsock_owner(tsk);
 	if (ps) {
-		ps->saved_write_space(tsk);
+		ps->saved.write_space(tsk);
 		if (sk_stream_is_writeable(tsk))
 			post_stream_wake(&ps->sk, EPOLLOUT | EPOLLWRNORM);
 	}
@@ -65,11 +65,11 @@ static void post_stream_state_change(struct sock *tsk)
 	struct post_sock *ps;
 
 	read_lock_bh(&tsk->sk_callback_lock);
-	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
+	ps = post_tsock_owner(tsk);
 	if (ps) {
 		int err = READ_ONCE(tsk->sk_err);
 
-		ps->saved_state_change(tsk);
+		ps->saved.state_change(tsk);
 		/* SO_ERROR on the carrier tells what EPOLLERR means */
 		if (err)
 			WRITE_ONCE(ps->sk.sk_err, err);
@@ -82,14 +82,14 @@ static void post_stream_state_change(struct sock *tsk)
 /* The race's winner becomes a byte stream. Under lock_sock(carrier). */
 void post_stream_attach(struct post_sock *ps)
 {
-	struct sock *tsk = ps->tsock->sk;
+	static const struct post_tcp_cbs cbs = {
+		.data_ready	= post_stream_data_ready,
+		.write_space	= post_stream_write_space,
+		.state_change	= post_stream_state_change,
+	};
 
 	sock_owned_by_me(&ps->sk);
-	write_lock_bh(&tsk->sk_callback_lock);
-	WRITE_ONCE(tsk->sk_data_ready, post_stream_data_ready);
-	WRITE_ONCE(tsk->sk_write_space, post_stream_write_space);
-	tsk->sk_state_change = post_stream_state_change;
-	write_unlock_bh(&tsk->sk_callback_lock);
+	post_tsock_switch(ps->tsock, &cbs);
 }
 
 __poll_t post_stream_poll(struct sock *sk)

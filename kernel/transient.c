@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AF_POST transients: the in-kernel TCP socket under each carrier, its
- * callbacks, the handshake (preambles, timeout), the carrier's io_work,
- * the listener's accept work and the lifetime of carriers it accepted.
+ * AF_POST transients: the TCP connection under each carrier. The
+ * callbacks of a carrier's TCP socket (taken over through tsock.c), the
+ * handshake (preambles, timeout), the carrier's io_work, failure and
+ * teardown.
  *
  * Locking:
  *  - TCP callbacks run in softirq with the transient's sk_callback_lock
@@ -19,10 +20,7 @@
  *    io_work for what has no caller: connect progress, pushing after
  *    write_space, ACKs when nobody reads, timers, children not yet
  *    accepted.
- *  - A listener's children/accept_q/listening and each child's child_dead
- *    are protected by the listener's accept_lock. A child holds a reference
- *    on its listener until accept() takes it or the listener closes it; a
- *    child looks at its listener only while handshaking.
+ *  - A listener's accept work and its children are listen.c's.
  *  - A connecting carrier's io_work drives its race (race.c); the winner
  *    becomes ps->tsock, and a SOCK_STREAM carrier is connected right then
  *    (stream.c takes over the callbacks); a SOCK_SEQPACKET one goes on to
@@ -62,7 +60,7 @@ static void post_tcp_data_ready(struct sock *tsk)
 	struct post_sock *ps;
 
 	read_lock_bh(&tsk->sk_callback_lock);
-	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
+	ps = post_tsock_owner(tsk);
 	if (!ps)
 		goto out;
 	if (READ_ONCE(ps->sk.sk_state) != TCP_ESTABLISHED ||
@@ -106,7 +104,7 @@ static void post_tcp_callback(struct sock *tsk)
 	struct post_sock *ps;
 
 	read_lock_bh(&tsk->sk_callback_lock);
-	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
+	ps = post_tsock_owner(tsk);
 	if (ps)
 		post_queue_io(ps);
 	read_unlock_bh(&tsk->sk_callback_lock);
@@ -122,7 +120,7 @@ static void post_tcp_write_space(struct sock *tsk)
 	struct post_sock *ps;
 
 	read_lock_bh(&tsk->sk_callback_lock);
-	ps = __locked_read_sk_user_data_with_flags(tsk, 0);
+	ps = post_tsock_owner(tsk);
 	if (ps && sk_stream_is_writeable(tsk)) {
 		clear_bit(SOCK_NOSPACE, &tsk->sk_socket->flags);
 		post_queue_io(ps);
@@ -138,40 +136,6 @@ void post_handshake_timer(struct timer_list *t)
 	sock_put(sk);
 }
 
-/* A new TCP socket for @ps, in its namespace, with its socket options. */
-int post_transient_new(struct post_sock *ps, int family, struct socket **res)
-{
-	struct sock *sk = &ps->sk;
-	struct socket *tsock;
-	struct sock *tsk;
-	int err;
-
-	err = sock_create_kern(sock_net(sk), family, SOCK_STREAM, IPPROTO_TCP,
-			       &tsock);
-	if (err)
-		return err;
-	tsk = tsock->sk;
-	post_sk_net_refcnt_upgrade(tsk);
-	tcp_sock_set_nodelay(tsk);
-
-	lock_sock(tsk);
-	tsk->sk_reuse = sk->sk_reuse;
-	tsk->sk_reuseport = sk->sk_reuseport;
-	tsk->sk_bound_dev_if = sk->sk_bound_dev_if;
-	tsk->sk_mark = sk->sk_mark;
-	if (!post_is_stream(sk))	/* the send order stays ours (sched.c) */
-		WRITE_ONCE(tcp_sk(tsk)->notsent_lowat, ps->notsent_lowat);
-	release_sock(tsk);
-
-	*res = tsock;
-	return 0;
-}
-
-int post_transient_create(struct post_sock *ps, int family)
-{
-	return post_transient_new(ps, family, &ps->tsock);
-}
-
 /*
  * Take over a TCP socket's callbacks for @ps. A TCP socket accepted from
  * our listening transient was cloned with our callbacks (not with our
@@ -181,33 +145,18 @@ int post_transient_create(struct post_sock *ps, int family)
 void post_tcp_attach(struct post_sock *ps, struct socket *tsock,
 		     const struct post_sock *from)
 {
-	struct sock *tsk = tsock->sk;
+	static const struct post_tcp_cbs cbs = {
+		.data_ready	= post_tcp_data_ready,
+		.write_space	= post_tcp_write_space,
+		.state_change	= post_tcp_callback,
+	};
 
-	write_lock_bh(&tsk->sk_callback_lock);
-	ps->saved_data_ready = from ? from->saved_data_ready : tsk->sk_data_ready;
-	ps->saved_write_space = from ? from->saved_write_space :
-				       tsk->sk_write_space;
-	ps->saved_state_change = from ? from->saved_state_change :
-					tsk->sk_state_change;
-	__rcu_assign_sk_user_data_with_flags(tsk, ps, SK_USER_DATA_NOCOPY);
-	WRITE_ONCE(tsk->sk_data_ready, post_tcp_data_ready);
-	WRITE_ONCE(tsk->sk_write_space, post_tcp_write_space);
-	tsk->sk_state_change = post_tcp_callback;
-	write_unlock_bh(&tsk->sk_callback_lock);
+	post_tsock_take(tsock, ps, &cbs, &ps->saved, from ? &from->saved : NULL);
 }
 
 void post_tcp_detach(struct post_sock *ps, struct socket *tsock)
 {
-	struct sock *tsk = tsock->sk;
-
-	write_lock_bh(&tsk->sk_callback_lock);
-	if (__locked_read_sk_user_data_with_flags(tsk, 0) == ps) {
-		rcu_assign_sk_user_data(tsk, NULL);
-		WRITE_ONCE(tsk->sk_data_ready, ps->saved_data_ready);
-		WRITE_ONCE(tsk->sk_write_space, ps->saved_write_space);
-		tsk->sk_state_change = ps->saved_state_change;
-	}
-	write_unlock_bh(&tsk->sk_callback_lock);
+	post_tsock_give_back(tsock, ps, &ps->saved);
 }
 
 void post_transient_attach(struct post_sock *ps, const struct post_sock *from)
@@ -232,9 +181,7 @@ static void post_transient_close(struct post_sock *ps, bool abort)
 	ps->tsock = NULL;
 	if (!abort && ps->drain && !post_drain_start(tsock))
 		return;
-	if (abort)
-		sock_no_linger(tsock->sk);
-	sock_release(tsock);
+	post_tsock_close(tsock, abort);
 }
 
 static bool post_handshaking(const struct sock *sk)
@@ -281,21 +228,6 @@ void post_sock_fail(struct sock *sk, int err)
 
 	if (reap)
 		post_queue_io(parent);
-}
-
-static void post_child_ready(struct post_sock *child)
-{
-	struct post_sock *parent = child->parent;
-	bool ready = false;
-
-	spin_lock(&parent->accept_lock);
-	if (parent->listening) {
-		list_move_tail(&child->child_node, &parent->accept_q);
-		ready = true;
-	}
-	spin_unlock(&parent->accept_lock);
-	if (ready)
-		parent->sk.sk_data_ready(&parent->sk);
 }
 
 void post_established(struct post_sock *ps)
@@ -445,74 +377,6 @@ static void post_carrier_work(struct post_sock *ps)
 	post_carrier_io(ps);
 }
 
-static struct post_sock *post_child_new(struct post_sock *parent,
-					struct socket *tsock)
-{
-	struct sock *sk;
-	struct post_sock *child;
-
-	sk = sk_alloc(sock_net(&parent->sk), post_family, GFP_KERNEL,
-		      &post_proto, 0);
-	if (!sk)
-		return NULL;
-	sock_init_data(NULL, sk);
-	sk->sk_type = SOCK_SEQPACKET;
-	post_sock_init(sk, parent);
-	/* what TCP's accept() inherits from its listener */
-	sk->sk_rcvtimeo = parent->sk.sk_rcvtimeo;
-	sk->sk_sndtimeo = parent->sk.sk_sndtimeo;
-	sk->sk_lingertime = parent->sk.sk_lingertime;
-	sock_valbool_flag(sk, SOCK_LINGER, sock_flag(&parent->sk, SOCK_LINGER));
-	sk->sk_mark = parent->sk.sk_mark;
-
-	child = post_sk(sk);
-	child->tsock = tsock;
-	tcp_sock_set_nodelay(tsock->sk);
-	post_set_notsent_lowat(child, tsock);
-	sk->sk_state = TCP_SYN_RECV;
-	sock_hold(&parent->sk);
-	child->parent = parent;
-	post_sock_publish(child);
-	return child;
-}
-
-/*
- * Take established TCP connections off the listening transient, and move
- * children whose handshake failed to @dead for the caller to close once it
- * no longer holds the listener's lock.
- */
-static void post_listener_work(struct post_sock *ps, struct list_head *dead)
-{
-	struct sock *sk = &ps->sk;
-	struct post_sock *child, *tmp;
-	struct socket *tsock;
-
-	spin_lock(&ps->accept_lock);
-	list_for_each_entry_safe(child, tmp, &ps->children, child_node) {
-		if (child->child_dead) {
-			list_move(&child->child_node, dead);
-			sk_acceptq_removed(sk);
-		}
-	}
-	spin_unlock(&ps->accept_lock);
-
-	while (ps->tsock && !sk_acceptq_is_full(sk)) {
-		if (kernel_accept(ps->tsock, &tsock, O_NONBLOCK))
-			break;
-		child = post_child_new(ps, tsock);
-		if (!child) {
-			sock_release(tsock);
-			continue;
-		}
-		spin_lock(&ps->accept_lock);
-		list_add_tail(&child->child_node, &ps->children);
-		sk_acceptq_added(sk);
-		spin_unlock(&ps->accept_lock);
-		post_transient_attach(child, ps);
-		post_queue_io(child);
-	}
-}
-
 void post_io_work(struct work_struct *work)
 {
 	struct post_sock *ps = container_of(work, struct post_sock, io_work);
@@ -567,16 +431,3 @@ void post_destroy(struct post_sock *ps, bool abort)
 	sock_put(sk);
 }
 
-/* Close a carrier accepted by a listener that userspace never took. */
-void post_close_child(struct post_sock *child)
-{
-	struct sock *sk = &child->sk;
-
-	lock_sock(sk);
-	sk->sk_state = TCP_CLOSE;
-	post_nl_closed(child);
-	post_sock_unpublish(child);
-	sock_orphan(sk);
-	release_sock(sk);
-	post_destroy(child, false);
-}
