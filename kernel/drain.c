@@ -150,7 +150,7 @@ int post_drain_start(struct socket *tsock)
 static bool post_orphan_held(const struct post_sock *ps)
 {
 	return ps->txq.count || !list_empty(&ps->ctlq) || ps->tx_kind ||
-	       ps->ack_pending;
+	       (ps->ack_pending && !ps->tx_shut);
 }
 
 static void post_orphan_destroy(struct work_struct *work)
@@ -172,7 +172,8 @@ bool post_orphan_begin(struct post_sock *ps)
 	struct sock *sk = &ps->sk;
 
 	sock_owned_by_me(sk);
-	if (!post_orphan_held(ps))
+	/* one arriving: it drains, a message completing there resets */
+	if (!post_orphan_held(ps) || ps->rx_nr_partial)
 		return false;
 	ps->orphan = true;
 	ps->orphan_end = jiffies + POST_ORPHAN_TIMEOUT;
@@ -183,31 +184,44 @@ bool post_orphan_begin(struct post_sock *ps)
 
 /*
  * io_work of an orphan (lock_sock held): send what the peer's ACKs now
- * admit; once nothing is held, or it gives up, end it. What it gives up
- * is aborted with ETIMEDOUT (counted; nobody hears) and the peer sees the
- * FIN where its message breaks off (ECONNRESET there, frame.h).
+ * admit; once nothing is held, or it gives up, end it. A message the
+ * peer starts after close() is data nobody will read: as TCP does, the
+ * connection is reset (ECONNRESET). Otherwise what it gives up is aborted
+ * (ESHUTDOWN after the peer's FIN, ETIMEDOUT at POST_ORPHAN_TIMEOUT;
+ * counted, nobody hears) and the peer sees the FIN where its message
+ * breaks off (ECONNRESET there, frame.h). The netlink notification of its
+ * close goes now (socket.c left it).
  */
 void post_orphan_work(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
 	struct sock *tsk;
+	int err;
 
 	sock_owned_by_me(sk);
-	if (sk->sk_state == TCP_ESTABLISHED && !post_carrier_io(ps)) {
-		tsk = ps->tsock->sk;
-		ps->drain = !ps->rx_nr_ready;
-		if (!post_orphan_held(ps))
-			goto done;
-		if (!((READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) &&
-		      skb_queue_empty_lockless(&tsk->sk_receive_queue)) &&
-		    time_before(jiffies, ps->orphan_end))
-			return;
-		post_tx_purge(ps, -ETIMEDOUT);
-		ps->drain = false;
-	}
+	if (sk->sk_state != TCP_ESTABLISHED)
+		goto done;
+	if (ps->ack_pending)	/* what was read before close() */
+		ps->ack_due = 1;
+	/* failed (purged, reset), also for a START after close() (rx.c) */
+	if (post_carrier_io(ps))
+		goto done;
+	if (!post_orphan_held(ps))
+		goto done;
+	tsk = ps->tsock->sk;
+	if ((READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) &&
+	    skb_queue_empty_lockless(&tsk->sk_receive_queue))
+		err = -ESHUTDOWN;	/* no ACK can come any more */
+	else if (time_after_eq(jiffies, ps->orphan_end))
+		err = -ETIMEDOUT;
+	else
+		return;
+	post_tx_purge(ps, err);
+	ps->drain = false;
 done:
 	ps->orphan = false;
 	sk->sk_state = TCP_CLOSE;
+	post_nl_closed(ps);
 	queue_work(post_wq, &ps->destroy_work);
 }
 

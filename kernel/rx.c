@@ -581,6 +581,9 @@ static int post_rx_start(struct post_sock *ps)
 	bool partial;
 
 	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
+	/* closed, still sending (drain.c): nobody will read it; as TCP */
+	if (ps->orphan)
+		return -ECONNRESET;
 	if (post_msg_hdr_decode(ps->rx_hdr, &mh) || mh.len > ps->adv.max_msg ||
 	    dlen > mh.len)
 		return -EPROTO;

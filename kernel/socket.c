@@ -594,9 +594,10 @@ static int post_release(struct socket *sock)
 		orphan = ps->drain && post_orphan_begin(ps);
 	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	if (!orphan)
+	if (!orphan) {		/* else once it is done (drain.c) */
 		sk->sk_state = TCP_CLOSE;
-	post_nl_closed(ps);
+		post_nl_closed(ps);
+	}
 	post_sock_unpublish(ps);
 	sock_orphan(sk);
 	release_sock(sk);

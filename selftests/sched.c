@@ -859,6 +859,32 @@ TEST_F(pair, close_keeps_lifetimes)
 	ASSERT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
 }
 
+/*
+ * ... but data the peer sends after close() will never be read: as TCP
+ * does, the closed carrier resets, and what it still held is lost.
+ */
+TEST_F(pair, close_then_peer_data_resets)
+{
+	struct props p = { .nice = 0, .nr_ante = 1, .ante = { 1 } };
+	struct timeval tv = { 5, 0 };
+	struct post_rcvinfo ri;
+	char buf[16];
+	ssize_t n;
+
+	ASSERT_EQ(3, send_nice(self->cfd, "one", 3, 0, 0));
+	ASSERT_EQ(3, send_props(self->cfd, "two", 3, &p, 0));
+	ASSERT_EQ(0, close(self->cfd));
+	self->cfd = post_socket(0);
+	ASSERT_EQ(5, send(self->sfd, "reply", 5, 0));
+	ASSERT_EQ(0, setsockopt(self->sfd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				sizeof(tv)));
+	ASSERT_EQ(3, recv_info(self->sfd, buf, sizeof(buf), &ri, 0));
+	ASSERT_EQ(1, ri.id);
+	n = recv_info(self->sfd, buf, sizeof(buf), &ri, 0);
+	ASSERT_EQ(-1, n) TH_LOG("got message %llu", (unsigned long long)ri.id);
+	ASSERT_EQ(ECONNRESET, errno);
+}
+
 struct late_read {
 	int fd, ms;
 	ssize_t got;

@@ -168,8 +168,10 @@
  *   nothing is held; it gives up on an error, the peer's end of stream, or
  *   after 60 s. Then the TCP connection drains (the peer's ACKs are read
  *   and dropped) until the peer closes too or 60 s pass. A carrier closed
- *   with messages unread, or after its peer's end of stream, does neither
- *   (closing it while the peer still sends resets, as for TCP). SO_LINGER
+ *   with messages unread, or after its peer's end of stream, does neither;
+ *   as for TCP, one closed while the peer still sends resets, and so does
+ *   a closed carrier still sending when the peer starts a message (it
+ *   would never be read; what it held is lost). SO_LINGER
  *   with a timeout makes close() wait, up to that time, until every message
  *   sent on the carrier has ended (acknowledged by the peer's application,
  *   expired or aborted), the carrier fails or a signal comes; then it
