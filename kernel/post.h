@@ -314,6 +314,7 @@ struct post_sock {
 	u64			rx_direct_deadline;
 	u32			rx_direct_left;	/* of the frame */
 	u64			rx_direct_msg_left;
+	u32			rx_direct_slice; /* copied since TCP's backlog */
 	/* wire seqs received (frame.h, 2) and our acknowledgements of them */
 	u64			rx_last_start;	/* seq of the last START */
 	struct rb_root		rx_open;	/* not ended yet, by seq */

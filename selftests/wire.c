@@ -255,6 +255,64 @@ TEST_F(raw, message_on_its_way_stays_in_tcp)
 	free(buf);
 }
 
+#define TCP_RMEM	"/proc/sys/net/ipv4/tcp_rmem"
+
+static int sysctl_rw(const char *path, char *old, size_t cap, const char *v)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = !old || fgets(old, cap, f) != NULL;
+	fclose(f);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ok = fputs(v, f) >= 0 && ok;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/*
+ * A large message entirely in TCP (its transient's receive buffer, from
+ * tcp_rmem, large enough to hold it) goes straight into the reader's
+ * buffer too, copied a slice at a time (TCP takes its backlog between).
+ */
+TEST_F(raw, large_message_goes_straight_to_the_reader)
+{
+	struct post_limits l = raw_limits();
+	size_t len = 1 << 20, off, frame = 16384;
+	char *data = malloc(len), *buf = malloc(len + 4096);
+	struct post_info info;
+	socklen_t il = sizeof(info);
+	char saved[128];
+	uint64_t id;
+	int eor, err;
+
+	ASSERT_EQ(0, sysctl_rw(TCP_RMEM, saved, sizeof(saved),
+			       "4096 16777216 16777216"));
+	err = raw_reconnect(self, 0, 0, &l);
+	sysctl_rw(TCP_RMEM, NULL, 0, saved);
+	ASSERT_EQ(0, err);
+	fill(data, len, 9);
+	ASSERT_EQ(0, raw_start(self->tfd, 1, len, data, frame));
+	for (off = frame; off < len; off += frame)
+		ASSERT_EQ(0, raw_frame(self->tfd, POST_FRAME_DATA, 1,
+				       data + off, frame));
+	ASSERT_EQ(1, readable(self->pfd, 5000));
+	ASSERT_EQ(0, getsockopt(self->pfd, SOL_POST, POST_INFO, &info, &il));
+	ASSERT_EQ(0, info.rx_partials);	/* all of it waited in TCP */
+	ASSERT_EQ((ssize_t)len, recv_part(self->pfd, buf, len + 4096, 0, &eor,
+					  &id));
+	ASSERT_EQ(1, eor);
+	ASSERT_EQ(1, id);
+	ASSERT_EQ(-1, check_fill(buf, len, 9));
+	ASSERT_EQ(0, getsockopt(self->pfd, SOL_POST, POST_INFO, &info, &il));
+	ASSERT_EQ(1, info.rx_direct_msgs);
+	free(data);
+	free(buf);
+}
+
 /* ...but one with a lifetime is read at once: its lifetime runs. */
 TEST_F(raw, message_with_a_lifetime_is_read_at_once)
 {
