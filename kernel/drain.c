@@ -202,7 +202,7 @@ void post_orphan_work(struct post_sock *ps)
 	if (sk->sk_state != TCP_ESTABLISHED)
 		goto done;
 	if (ps->ack_pending)	/* what was read before close() */
-		ps->ack_due = 1;
+		post_ack_now(ps);
 	/* failed (purged, reset), also for a START after close() (rx.c) */
 	if (post_carrier_io(ps))
 		goto done;

@@ -94,7 +94,8 @@
  *
  * 4. Acknowledgements are required. A receiver sends an ACK covering every
  *    message its application has read, at the latest POST_WIRE_ACK_DELAY_MS
- *    after its application stopped finding more to read, with any frame it
+ *    (a receiver may round it up to its timer tick) after its application
+ *    stopped finding more to read, with any frame it
  *    sends the other way, and after every POST_WIRE_ACK_MAX messages read.
  *    ACKs cost the receiver no memory per message and never wait for
  *    receive space. A sender keeps every message until it is acknowledged

@@ -304,7 +304,7 @@ struct post_sock {
 	u64			rx_parse_done;	/* ... completed, no lifetime */
 	u64			rx_parse_ctl;	/* ... ACK, EXPIRED handled */
 	u64			rx_parse_timed;	/* ... STARTs with a lifetime */
-	struct hrtimer		rx_timer;	/* ACKs a reader may leave */
+	struct timer_list	rx_timer;	/* ACKs a reader may leave */
 	/* a message read straight into a recvmsg() caller's buffer */
 	struct msghdr		*rx_user;	/* while it reads */
 	size_t			rx_user_len;
@@ -324,8 +324,9 @@ struct post_sock {
 	u8			ack_nr_extra;
 	bool			ack_pending;	/* something to acknowledge */
 	u32			ack_count;	/* messages since the last ACK */
-	u64			ack_due;	/* ns: send it by then */
-	struct hrtimer		ack_timer;
+	bool			ack_timed;	/* due at ack_at (jiffies) */
+	unsigned long		ack_at;
+	struct timer_list	ack_timer;
 	u64			rx_stall_ns;	/* when the stall began */
 	u32			rx_partial_charge;	/* reassembly memory */
 	u64			msgs_received;
@@ -566,6 +567,8 @@ u64 post_rx_cum(struct post_sock *ps);
 u32 post_ack_build(struct post_sock *ps, u8 *buf);
 bool post_ack_wanted(struct post_sock *ps, bool data);
 void post_ack_drained(struct post_sock *ps);
+void post_ack_now(struct post_sock *ps);
+unsigned long post_ack_delay(void);
 void post_ack_init(struct post_sock *ps);
 void post_ack_stop(struct post_sock *ps);
 bool post_rx_throttled(struct post_sock *ps);

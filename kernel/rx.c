@@ -29,8 +29,8 @@
  * first of them minus one; up to POST_WIRE_ACK_MAX seqs read beyond it
  * wait in ps->ack_extra (more are covered by a later cumulative ACK). An
  * ACK goes with the next frame we send, after POST_WIRE_ACK_MAX messages,
- * or POST_WIRE_ACK_DELAY_MS after the reader drained the carrier (ack_timer
- * queues io_work).
+ * or POST_WIRE_ACK_DELAY_MS (rounded up to the timer tick) after the reader
+ * drained the carrier (ack_timer queues io_work).
  *
  * Lifetime: a message whose START frame carried one gets a deadline (its
  * arrival + lifetime - srtt/2). Complete past it, or still unread at it,
@@ -157,7 +157,7 @@ bool post_ack_wanted(struct post_sock *ps, bool data)
 	if (!ps->ack_pending)
 		return false;
 	return data || ps->ack_count >= POST_WIRE_ACK_MAX ||
-	       (ps->ack_due && ktime_get_ns() >= ps->ack_due);
+	       (ps->ack_timed && time_after_eq(jiffies, ps->ack_at));
 }
 
 static int post_u64_cmp(const void *a, const void *b)
@@ -185,44 +185,61 @@ u32 post_ack_build(struct post_sock *ps, u8 *buf)
 	ps->ack_nr_extra = 0;
 	ps->ack_count = 0;
 	ps->ack_pending = false;
-	ps->ack_due = 0;
-	hrtimer_try_to_cancel(&ps->ack_timer);
+	ps->ack_timed = false;
+	del_timer(&ps->ack_timer);
 	return POST_FRAME_HDR_LEN + 8 * n;
 }
 
 /*
+ * POST_WIRE_ACK_DELAY_MS in jiffies, rounded up to the next tick. A
+ * timer_list, as TCP's delayed ACK: the coalescing delay is a bound, not
+ * a point in time, and arming it for every message read must cost no
+ * clock reads and no clock event programming (an hrtimer per message was
+ * a quarter of a 64-byte round trip under emulation).
+ */
+unsigned long post_ack_delay(void)
+{
+	return msecs_to_jiffies(POST_WIRE_ACK_DELAY_MS) + 1;
+}
+
+/*
  * Nothing more to read for now: what was read is acknowledged within
- * POST_WIRE_ACK_DELAY_MS, sooner if a frame goes the other way first.
+ * post_ack_delay(), sooner if a frame goes the other way first.
  */
 void post_ack_drained(struct post_sock *ps)
 {
-	if (!ps->ack_pending || ps->ack_due)
+	if (!ps->ack_pending || ps->ack_timed)
 		return;
-	ps->ack_due = ktime_get_ns() + POST_WIRE_ACK_DELAY_MS * NSEC_PER_MSEC;
-	hrtimer_start(&ps->ack_timer, ns_to_ktime(ps->ack_due),
-		      HRTIMER_MODE_ABS);
+	ps->ack_timed = true;
+	ps->ack_at = jiffies + post_ack_delay();
+	mod_timer(&ps->ack_timer, ps->ack_at);
 }
 
-static enum hrtimer_restart post_ack_timer(struct hrtimer *t)
+/* What is pending must go with the next push (no timer needed). */
+void post_ack_now(struct post_sock *ps)
 {
-	struct post_sock *ps = container_of(t, struct post_sock, ack_timer);
+	ps->ack_timed = true;
+	ps->ack_at = jiffies;
+}
+
+static void post_ack_timer(struct timer_list *t)
+{
+	struct post_sock *ps = from_timer(ps, t, ack_timer);
 
 	post_queue_io(ps);
-	return HRTIMER_NORESTART;
 }
 
 void post_ack_init(struct post_sock *ps)
 {
-	hrtimer_init(&ps->ack_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
-	ps->ack_timer.function = post_ack_timer;
+	timer_setup(&ps->ack_timer, post_ack_timer, 0);
 }
 
 /* No ACK timer may run after this (the carrier is going away). */
 void post_ack_stop(struct post_sock *ps)
 {
-	hrtimer_cancel(&ps->ack_timer);
+	del_timer_sync(&ps->ack_timer);
 	ps->ack_pending = false;
-	ps->ack_due = 0;
+	ps->ack_timed = false;
 	ps->ack_nr_extra = 0;
 	ps->ack_count = 0;
 }
@@ -851,11 +868,9 @@ int post_rx_pull(struct post_sock *ps)
 	}
 	/* an ACK left behind (we stopped at a message): io_work reads it */
 	if (post_scan_ctl(ps))
-		hrtimer_start(&ps->rx_timer,
-			      ms_to_ktime(POST_WIRE_ACK_DELAY_MS),
-			      HRTIMER_MODE_REL);
+		mod_timer(&ps->rx_timer, jiffies + post_ack_delay());
 	else
-		hrtimer_try_to_cancel(&ps->rx_timer);
+		del_timer(&ps->rx_timer);
 	/* read_sock stops for good at urgent data: no AF_POST peer sends it */
 	if (!desc.error && tcp_sk(tsk)->urg_data)
 		desc.error = -EPROTO;
@@ -1002,5 +1017,5 @@ void post_rx_purge(struct post_sock *ps)
 	ps->ack_pending = false;
 	ps->ack_nr_extra = 0;
 	ps->ack_count = 0;
-	ps->ack_due = 0;
+	ps->ack_timed = false;
 }

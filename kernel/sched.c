@@ -1204,7 +1204,7 @@ int post_tx_push(struct post_sock *ps)
 
 	post_sched_expire(ps);
 	if (ps->tx_fin && ps->ack_pending)	/* no ACK can follow our FIN */
-		ps->ack_due = 1;
+		post_ack_now(ps);
 	/* nothing of it in TCP yet: pick again, something better may wait */
 	if (post_tx_unwritten(ps))
 		post_tx_unbuild(ps);
@@ -1441,8 +1441,12 @@ void post_sched_arm(struct post_sock *ps)
 /* End whatever lifetime is over, in both directions; re-arm the timer. */
 void post_sched_expire(struct post_sock *ps)
 {
-	u64 now = ktime_get_ns();
+	u64 now;
 
+	/* no lifetime in either direction: no clock to read (every push) */
+	if (!ps->timer_at && !ps->tx_next_deadline && !ps->rx_next_deadline)
+		return;
+	now = ktime_get_ns();
 	if (ps->timer_at && ps->timer_at <= now)
 		ps->timer_at = 0;
 	if (ps->tx_next_deadline && ps->tx_next_deadline <= now)

@@ -519,7 +519,7 @@ static void post_tx_flush(struct post_sock *ps)
 	int room;
 
 	if (ps->ack_pending)	/* what was read is acknowledged now */
-		ps->ack_due = 1;
+		post_ack_now(ps);
 	if (!ps->txq.count && list_empty(&ps->ctlq) && !ps->ack_pending &&
 	    !ps->tx_kind)
 		return;

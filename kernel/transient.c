@@ -78,25 +78,21 @@ static void post_tcp_data_ready(struct sock *tsk)
 	if (now)
 		post_queue_io(ps);
 	else if (later)
-		hrtimer_start(&ps->rx_timer,
-			      ms_to_ktime(POST_WIRE_ACK_DELAY_MS),
-			      HRTIMER_MODE_REL);
+		mod_timer(&ps->rx_timer, jiffies + post_ack_delay());
 out:
 	read_unlock_bh(&tsk->sk_callback_lock);
 }
 
-static enum hrtimer_restart post_rx_timer(struct hrtimer *t)
+static void post_rx_timer(struct timer_list *t)
 {
-	struct post_sock *ps = container_of(t, struct post_sock, rx_timer);
+	struct post_sock *ps = from_timer(ps, t, rx_timer);
 
 	post_queue_io(ps);
-	return HRTIMER_NORESTART;
 }
 
 void post_rx_timer_init(struct post_sock *ps)
 {
-	hrtimer_init(&ps->rx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	ps->rx_timer.function = post_rx_timer;
+	timer_setup(&ps->rx_timer, post_rx_timer, 0);
 }
 
 static void post_tcp_callback(struct sock *tsk)
@@ -415,7 +411,7 @@ void post_destroy(struct post_sock *ps, bool abort)
 	post_race_free(ps);	/* its timer queues io_work */
 	post_sched_stop(ps);	/* so does this one */
 	post_ack_stop(ps);	/* and these */
-	hrtimer_cancel(&ps->rx_timer);
+	del_timer_sync(&ps->rx_timer);
 	if (cancel_work_sync(&ps->io_work))
 		sock_put(sk);
 

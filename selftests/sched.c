@@ -1022,7 +1022,8 @@ TEST_F_TIMEOUT(limited, small_overtakes_64m_bulk, 600)
 	ASSERT_EQ(0, s.err);
 	/* the bulk was still reassembling: it completes after them all */
 	ASSERT_EQ(100, info_of(self->sfd).msgs_received);
-	ASSERT_EQ((ssize_t)big, recv_info(self->sfd, buf, big, &ri, 0));
+	ASSERT_EQ((ssize_t)big, recv_info(self->sfd, buf, big, &ri, 0))
+		TH_LOG("errno %d", errno);
 	ASSERT_EQ(1, ri.id);
 	ASSERT_EQ(-1, check_fill(buf, big, 1));
 	TH_LOG("last small message at %.0f ms, the bulk at %.0f ms",

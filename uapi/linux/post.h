@@ -147,6 +147,7 @@
  *   lifetime, flags). The receiver acknowledges a message to the sender once
  *   its last byte was read: acknowledgements are coalesced and go with the
  *   next frame the receiver sends, after every 16 messages read, or 1 ms
+ *   (rounded up to the next timer tick: up to two ticks, 8 ms at HZ=250)
  *   after its reader found nothing more to read (so POST_EV_ACKED and
  *   antecedents may wait that long). The peer closing in the middle of a
  *   message is ECONNRESET, not end of stream (complete messages received
