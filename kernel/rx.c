@@ -497,12 +497,28 @@ static int post_rx_peek(struct sock *tsk, struct sk_buff **cur, u32 pos,
 #define POST_DIRECT_RX_MAX	SZ_1M
 
 /*
+ * Can the reader's buffer take @len bytes from @iter's start? A small one
+ * is zeroed through a copy of the iterator, faulting its pages in as a
+ * copy would: far cheaper than fault_in_iov_iter_writeable()'s walk of
+ * the page tables, and the message overwrites those bytes right after.
+ */
+static bool post_rx_user_writable(const struct iov_iter *iter, size_t len)
+{
+	struct iov_iter it = *iter;
+
+	if (len <= PAGE_SIZE)
+		return iov_iter_zero(len, &it) == len;
+	return !fault_in_iov_iter_writeable(iter, len);
+}
+
+/*
  * May the message whose START header was just read go straight to the
  * reader in recvmsg() (one copy)? Only if it is the next to be delivered,
  * not larger than POST_DIRECT_RX_MAX, fits the reader's buffer, and all
- * of it is in TCP already, its DATA
- * frames one after the other (checked by peeking at their headers, which
- * are checked again as they are read).
+ * of it is in TCP already, its DATA frames one after the other (checked
+ * by peeking at their headers, which are checked again as they are read).
+ * Last, the buffer is faulted in, so that the copy cannot stop in the
+ * middle of the message.
  */
 static bool post_rx_direct_ok(struct post_sock *ps,
 			      const struct post_msg_hdr *mh, u32 dlen)
@@ -516,8 +532,7 @@ static bool post_rx_direct_ok(struct post_sock *ps,
 	u32 avail;
 
 	if (!ps->rx_user || mh->len > ps->rx_user_len ||
-	    mh->len > POST_DIRECT_RX_MAX || !list_empty(&ps->rx_ready) ||
-	    fault_in_iov_iter_writeable(&ps->rx_user->msg_iter, mh->len))
+	    mh->len > POST_DIRECT_RX_MAX || !list_empty(&ps->rx_ready))
 		return false;
 	avail = READ_ONCE(tcp_sk(tsk)->rcv_nxt) - pos;
 	if (tsk->sk_shutdown & RCV_SHUTDOWN)
@@ -536,7 +551,7 @@ static bool post_rx_direct_ok(struct post_sock *ps,
 		if (pos - ps->rx_tcp_seq > avail)
 			return false;
 	}
-	return true;
+	return post_rx_user_writable(&ps->rx_user->msg_iter, mh->len);
 }
 
 /* The message read straight to the reader is complete. */

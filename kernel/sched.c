@@ -1203,6 +1203,10 @@ int post_tx_push(struct post_sock *ps)
 		return 0;
 
 	post_sched_expire(ps);
+	/* nothing to send (every push of a carrier that only reads) */
+	if (!ps->tx_kind && !ps->txq.count && list_empty(&ps->ctlq) &&
+	    !ps->ack_pending && !ps->tx_fin && !ps->tx_corked && !ps->tx_flush)
+		return 0;
 	if (ps->tx_fin && ps->ack_pending)	/* no ACK can follow our FIN */
 		post_ack_now(ps);
 	/* nothing of it in TCP yet: pick again, something better may wait */

@@ -24,13 +24,22 @@
 #include "compat.h"
 #include "post.h"
 
+/*
+ * Room to send, after a push or an ACK: wake whoever waits for it, as
+ * sk_stream_write_space() does, only if a waiter said so (SOCK_NOSPACE:
+ * sendmsg(), poll() short of EPOLLOUT or EPOLLWRBAND, close() lingering);
+ * senders of any niceness may wait, and each checks its own room.
+ */
 static void post_write_space(struct sock *sk)
 {
+	struct socket *sock = sk->sk_socket;
 	struct socket_wq *wq;
 
-	/* senders of any niceness may wait: each checks its own room */
-	if (!post_tx_room(post_sk(sk), 0))
+	smp_mb();	/* the room made, then the flag: pairs with poll() */
+	if (!sock || !test_bit(SOCK_NOSPACE, &sock->flags) ||
+	    !post_tx_room(post_sk(sk), 0))
 		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
 
 	rcu_read_lock();
 	wq = rcu_dereference(sk->sk_wq);
@@ -476,6 +485,8 @@ static __poll_t post_poll(struct file *file, struct socket *sock,
 		/* room for the least urgent niceness: for any message */
 		if (post_tx_room(ps, POST_NICE_MAX))
 			mask |= EPOLLWRBAND;
+		else
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 	}
 	return mask;
 }
@@ -555,9 +566,10 @@ static void post_linger(struct post_sock *ps)
 
 	sock_owned_by_me(sk);
 	add_wait_queue(sk_sleep(sk), &wait);
-	while (timeo && !signal_pending(current) &&
-	       !sk_wait_event(sk, &timeo, post_lingered(ps), &wait))
-		;
+	do {	/* messages end as ACKs come: write_space wakes us */
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	} while (timeo && !signal_pending(current) &&
+		 !sk_wait_event(sk, &timeo, post_lingered(ps), &wait));
 	remove_wait_queue(sk_sleep(sk), &wait);
 }
 
