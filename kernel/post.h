@@ -26,8 +26,9 @@
  *    list of carriers (net_node); netlink.c takes a reference on a carrier
  *    under it, then lock_sock() without it.
  *  - Every queued io_work and armed sk_timer holds a reference on the sock.
- *    The race and scheduler hrtimers hold none: they only queue io_work,
- *    and post_destroy() cancels them before the last reference goes.
+ *    The race and scheduler hrtimers and the ACK and receive timer_lists
+ *    (rx.c, transient.c) hold none: they only queue io_work, and
+ *    post_destroy() cancels them before the last reference goes.
  */
 #ifndef _POST_H
 #define _POST_H

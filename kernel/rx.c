@@ -506,6 +506,9 @@ static bool post_rx_user_writable(const struct iov_iter *iter, size_t len)
 {
 	struct iov_iter it = *iter;
 
+	/* a kernel or pipe iterator: nothing to fault, or not copyable */
+	if (!user_backed_iter(iter))
+		return true;
 	if (len <= PAGE_SIZE)
 		return iov_iter_zero(len, &it) == len;
 	return !fault_in_iov_iter_writeable(iter, len);
@@ -531,8 +534,10 @@ static bool post_rx_direct_ok(struct post_sock *ps,
 	struct post_frame f;
 	u32 avail;
 
+	/* read_sock stops at urgent data: the message could not complete */
 	if (!ps->rx_user || mh->len > ps->rx_user_len ||
-	    mh->len > POST_DIRECT_RX_MAX || !list_empty(&ps->rx_ready))
+	    mh->len > POST_DIRECT_RX_MAX || !list_empty(&ps->rx_ready) ||
+	    READ_ONCE(tcp_sk(tsk)->urg_data))
 		return false;
 	avail = READ_ONCE(tcp_sk(tsk)->rcv_nxt) - pos;
 	if (tsk->sk_shutdown & RCV_SHUTDOWN)
@@ -877,8 +882,9 @@ int post_rx_pull(struct post_sock *ps)
 		lock_sock(tsk);
 		desc.count = 1;
 		ps->rx_direct_slice = 0;
-		if (WARN_ON_ONCE(ps->tsock->ops->read_sock(tsk, &desc,
-							   post_rx_actor) <= 0))
+		/* no progress: a fault (desc.error), else urgent data */
+		if (ps->tsock->ops->read_sock(tsk, &desc, post_rx_actor) <= 0 &&
+		    !desc.error)
 			desc.error = -EPROTO;
 	}
 	/* an ACK left behind (we stopped at a message): io_work reads it */

@@ -483,10 +483,13 @@ static __poll_t post_poll(struct file *file, struct socket *sock,
 				mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 		/* room for the least urgent niceness: for any message */
+		if (!post_tx_room(ps, POST_NICE_MAX)) {
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			/* as above: the room may have come meanwhile */
+			smp_mb__after_atomic();
+		}
 		if (post_tx_room(ps, POST_NICE_MAX))
 			mask |= EPOLLWRBAND;
-		else
-			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 	}
 	return mask;
 }
@@ -681,6 +684,9 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 		    post_tx_room(ps, props.niceness))
 			break;
 		if (!timeo) {
+			/* a write_space wakeup is owed (edge-triggered epoll) */
+			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 			err = -EAGAIN;
 			break;
 		}
