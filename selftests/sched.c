@@ -901,6 +901,57 @@ static void *late_reader(void *arg)
 	return NULL;
 }
 
+/* Read all there is from ->fd after ->ms, until 1 s without any. */
+static void *drain_reader(void *arg)
+{
+	struct late_read *r = arg;
+	char *buf = malloc(65536);
+	int idle = 0;
+
+	usleep(r->ms * 1000);
+	while (idle < 50) {
+		if (recv(r->fd, buf, 65536, MSG_DONTWAIT) > 0) {
+			r->got++;
+			idle = 0;
+		} else {
+			usleep(20000);
+			idle++;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+/*
+ * An edge-triggered epoll sender: EAGAIN, then the room that the peer's
+ * ACKs make must raise EPOLLOUT again without another poll().
+ */
+TEST_F(pair, eagain_then_epollout_edge)
+{
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLET }, out;
+	struct late_read r = { .fd = self->sfd, .ms = 200 };
+	int sndbuf = 65536, ep = epoll_create1(0), n = 0;
+	char buf[8192] = {};
+	pthread_t th;
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, set_u32(self->cfd, POST_EVENTS, 0));	/* no EPOLLERR */
+	ASSERT_EQ(0, setsockopt(self->cfd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				sizeof(sndbuf)));
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->cfd, &ev));
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, 1000));	/* the first edge */
+	while (send(self->cfd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		n++;
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, pthread_create(&th, NULL, drain_reader, &r));
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, 5000))
+		TH_LOG("no EPOLLOUT after %d messages were sent", n);
+	ASSERT_TRUE(out.events & EPOLLOUT) TH_LOG("events %#x", out.events);
+	pthread_join(th, NULL);
+	close(ep);
+}
+
 /* SO_LINGER with a timeout: close() returns once the peer acknowledged. */
 TEST_F(pair, linger_waits_for_the_peer)
 {
