@@ -149,8 +149,7 @@ int post_drain_start(struct socket *tsock)
 /* What a closed carrier still has to hand to TCP. Under lock_sock. */
 static bool post_orphan_held(const struct post_sock *ps)
 {
-	return ps->txq.count || !list_empty(&ps->ctlq) || ps->tx_kind ||
-	       (ps->ack_pending && !ps->tx_shut);
+	return post_tx_busy(ps) || (ps->ack_pending && !ps->tx_shut);
 }
 
 static void post_orphan_destroy(struct work_struct *work)

@@ -538,6 +538,13 @@ void post_tx_purge(struct post_sock *ps, int err);
 void post_tx_peer_fin(struct post_sock *ps);
 bool post_tx_writable(const struct sock *sk);
 bool post_tx_room(const struct post_sock *ps, u8 nice);
+
+/* Frames queued or half written for the wire (data or control). */
+static inline bool post_tx_busy(const struct post_sock *ps)
+{
+	return ps->tx_kind || ps->txq.count || !list_empty(&ps->ctlq);
+}
+
 int post_tx_abort(struct post_sock *ps, u64 id);
 int post_tx_acked(struct post_sock *ps, u64 cum, const u64 *seqs, u32 n);
 int post_tx_expired(struct post_sock *ps, u64 seq);

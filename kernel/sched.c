@@ -928,8 +928,7 @@ static bool post_tx_direct_ok(struct post_sock *ps, size_t len,
 {
 	u32 chunk = READ_ONCE(ps->chunk_size);
 
-	if (ps->tx_kind || ps->txq.count || !list_empty(&ps->ctlq) ||
-	    ps->tx_filling ||
+	if (post_tx_busy(ps) || ps->tx_filling ||
 	    ps->tx_shut || !ps->tcp_up || ps->rx_state == POST_RX_PREAMBLE ||
 	    ps->tx_pre_off < POST_PREAMBLE_LEN || pp->nr_ante || pp->deadline ||
 	    min_t(size_t, len, chunk) < POST_DIRECT_MIN)
@@ -1204,8 +1203,8 @@ int post_tx_push(struct post_sock *ps)
 
 	post_sched_expire(ps);
 	/* nothing to send (every push of a carrier that only reads) */
-	if (!ps->tx_kind && !ps->txq.count && list_empty(&ps->ctlq) &&
-	    !ps->ack_pending && !ps->tx_fin && !ps->tx_corked && !ps->tx_flush)
+	if (!post_tx_busy(ps) && !ps->ack_pending && !ps->tx_fin &&
+	    !ps->tx_corked && !ps->tx_flush)
 		return 0;
 	if (ps->tx_fin && ps->ack_pending)	/* no ACK can follow our FIN */
 		post_ack_now(ps);
@@ -1259,8 +1258,7 @@ int post_tx_push(struct post_sock *ps)
 	if (ret < 0)
 		return ret;
 
-	if (ps->tx_fin && !ps->tx_kind && !ps->txq.count &&
-	    list_empty(&ps->ctlq) && !ps->ack_pending) {
+	if (ps->tx_fin && !post_tx_busy(ps) && !ps->ack_pending) {
 		ps->tx_fin = false;
 		ps->tx_shut = true;
 		return kernel_sock_shutdown(ps->tsock, SHUT_WR);

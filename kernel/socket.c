@@ -534,8 +534,7 @@ static void post_tx_flush(struct post_sock *ps)
 
 	if (ps->ack_pending)	/* what was read is acknowledged now */
 		post_ack_now(ps);
-	if (!ps->txq.count && list_empty(&ps->ctlq) && !ps->ack_pending &&
-	    !ps->tx_kind)
+	if (!post_tx_busy(ps) && !ps->ack_pending)
 		return;
 	room = min_t(u64, INT_MAX / 2,
 		     (u64)READ_ONCE(tsk->sk_sndbuf) + 2 * ps->tx_queued);

@@ -91,6 +91,38 @@ out:
 	return NULL;
 }
 
+/* How many of the carriers were reset; each must say ENOBUFS. */
+static int count_resets(struct __test_metadata *_metadata, const int *pfd)
+{
+	int i, reset = 0;
+
+	for (i = 0; i < PAIRS; i++) {
+		int err = 0;
+		socklen_t l = sizeof(err);
+
+		getsockopt(pfd[i], SOL_SOCKET, SO_ERROR, &err, &l);
+		if (err) {
+			EXPECT_EQ(ENOBUFS, err);
+			reset++;
+		}
+	}
+	return reset;
+}
+
+/* Close the carriers, then stop the hostile peers. */
+static void hostile_end(const int *pfd, const int *tfd, const pthread_t *th)
+{
+	int i;
+
+	for (i = 0; i < PAIRS; i++)
+		close(pfd[i]);
+	for (i = 0; i < PAIRS; i++) {
+		shutdown(tfd[i], SHUT_RDWR);
+		pthread_join(th[i], NULL);
+		close(tfd[i]);
+	}
+}
+
 TEST(hostile_partials_are_bounded)
 {
 	int pfd[PAIRS], tfd[PAIRS], i, reset = 0;
@@ -118,27 +150,12 @@ TEST(hostile_partials_are_bounded)
 			worst = pages;
 		usleep(100000);
 	}
-	for (i = 0; i < PAIRS; i++) {
-		int err = 0;
-		socklen_t l = sizeof(err);
-
-		getsockopt(pfd[i], SOL_SOCKET, SO_ERROR, &err, &l);
-		if (err) {
-			EXPECT_EQ(ENOBUFS, err);
-			reset++;
-		}
-	}
+	reset = count_resets(_metadata, pfd);
 	TH_LOG("%d of %d carriers reset, at most %ld pages (limit %ld)",
 	       reset, PAIRS, worst, limit);
 	EXPECT_LT(0, reset);
 	EXPECT_GE(limit + slack, worst);
-	for (i = 0; i < PAIRS; i++)
-		close(pfd[i]);
-	for (i = 0; i < PAIRS; i++) {
-		shutdown(tfd[i], SHUT_RDWR);
-		pthread_join(th[i], NULL);
-		close(tfd[i]);
-	}
+	hostile_end(pfd, tfd, th);
 	for (i = 0; i < 100 && post_pages() > slack; i++)
 		usleep(50000);
 	EXPECT_GE(slack, post_pages());
@@ -232,28 +249,13 @@ TEST(memcg_bounds_what_carriers_hold)
 			worst = sock;
 		usleep(100000);
 	}
-	for (i = 0; i < PAIRS; i++) {
-		int err = 0;
-		socklen_t l = sizeof(err);
-
-		getsockopt(pfd[i], SOL_SOCKET, SO_ERROR, &err, &l);
-		if (err) {
-			EXPECT_EQ(ENOBUFS, err);
-			reset++;
-		}
-	}
+	reset = count_resets(_metadata, pfd);
 	TH_LOG("%d of %d carriers reset, at most %ld bytes charged (max %d)",
 	       reset, PAIRS, worst, CG_MAX);
 	EXPECT_LT(0, reset);
 	EXPECT_LT(1 << 20, worst);	/* charged there at all */
 	EXPECT_GE(CG_MAX + slack, worst);
-	for (i = 0; i < PAIRS; i++)
-		close(pfd[i]);
-	for (i = 0; i < PAIRS; i++) {
-		shutdown(tfd[i], SHUT_RDWR);
-		pthread_join(th[i], NULL);
-		close(tfd[i]);
-	}
+	hostile_end(pfd, tfd, th);
 	for (i = 0; i < 100 && cg_stat("sock") > 0; i++)
 		usleep(50000);
 	EXPECT_EQ(0, cg_stat("sock"));

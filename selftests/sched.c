@@ -1001,12 +1001,26 @@ TEST_F(pair, linger_times_out)
  */
 FIXTURE(limited) {
 	int cfd, sfd;
+	int memfd;		/* /proc/sys/net/post/mem, the host's */
+	char saved[128];
 };
 
 FIXTURE_SETUP(limited)
 {
+	/* a 64 MiB message reassembles in one carrier: a 1 GiB guest's
+	 * default limit (as tcp_mem's) puts that under memory pressure
+	 */
+	static const char mem[] = "200000 300000 400000";
 	int force = 128 << 20;
+	ssize_t n;
 
+	self->memfd = open("/proc/sys/net/post/mem", O_RDWR);
+	ASSERT_LE(0, self->memfd);
+	n = read(self->memfd, self->saved, sizeof(self->saved) - 1);
+	ASSERT_LT(0, n);
+	self->saved[n] = 0;
+	ASSERT_EQ((ssize_t)strlen(mem),
+		  pwrite(self->memfd, mem, strlen(mem), 0));
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
 	ASSERT_EQ(0, system("ip link set lo up && tc qdisc add dev lo root "
 			    "netem rate 50mbit limit 100"));
@@ -1019,6 +1033,8 @@ FIXTURE_TEARDOWN(limited)
 {
 	close(self->cfd);
 	close(self->sfd);
+	pwrite(self->memfd, self->saved, strlen(self->saved), 0);
+	close(self->memfd);
 }
 
 struct smalls {
