@@ -7,6 +7,8 @@
 #define _POST_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/bvec.h>
+#include <linux/uio.h>
 #include <linux/net.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
@@ -69,5 +71,52 @@ post_register_net_sysctl(struct net *net, const char *path,
 	.range = (struct netlink_range_validation *)(_range),	\
 }
 #endif
+
+/*
+ * Hand @len bytes of the pages in @bv, from byte @skip on, to TCP socket
+ * @sock by reference: TCP takes its own page references and copies
+ * nothing. MSG_SPLICE_PAGES (6.5) does it in one sendmsg(); before it, one
+ * sendpage() per page. The pages are never written again where TCP holds
+ * them (MSG_NO_SHARED_FRAGS). Returns the bytes TCP took, or -errno.
+ */
+static inline int post_send_pages(struct socket *sock, struct bio_vec *bv,
+				  unsigned int nr, size_t skip, size_t len,
+				  int flags)
+{
+#ifdef MSG_SPLICE_PAGES
+	struct msghdr m = {
+		.msg_flags = flags | MSG_SPLICE_PAGES | MSG_NO_SHARED_FRAGS,
+	};
+
+	iov_iter_bvec(&m.msg_iter, ITER_SOURCE, bv, nr, skip + len);
+	iov_iter_advance(&m.msg_iter, skip);
+	return sock_sendmsg(sock, &m);
+#else
+	int ret, done = 0;
+
+	while (skip >= bv->bv_len) {
+		skip -= bv->bv_len;
+		bv++;
+	}
+	while (len) {
+		size_t n = min_t(size_t, len, bv->bv_len - skip);
+		int f = flags | MSG_NO_SHARED_FRAGS;
+
+		if (n < len)
+			f |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
+		ret = kernel_sendpage(sock, bv->bv_page, bv->bv_offset + skip,
+				      n, f);
+		if (ret <= 0)
+			return done ? done : ret;
+		done += ret;
+		if (ret < n)
+			break;
+		len -= n;
+		skip = 0;
+		bv++;
+	}
+	return done;
+#endif
+}
 
 #endif /* _POST_COMPAT_H */

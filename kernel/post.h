@@ -33,6 +33,7 @@
 #ifndef _POST_H
 #define _POST_H
 
+#include <linux/bvec.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/rbtree.h>
@@ -55,11 +56,30 @@ struct post_tcp_cbs {
 	void	(*state_change)(struct sock *tsk);
 };
 
-/* A bounded run of message bytes: one frame's worth. */
+/*
+ * Send side: one frame's data, in page frags (sched.c), with room in front
+ * for the frame's header; the frame is bytes head..room + len.
+ */
 struct post_piece {
+	struct list_head	list;
+	u32			len;		/* data bytes */
+	u16			room;		/* bytes before them */
+	u16			head;		/* the frame's first byte */
+	u32			truesize;	/* what it costs, as charged */
+	u8			nr;		/* bvecs */
+	struct bio_vec		bv[];
+};
+
+/*
+ * Receive side: a run of a message's bytes (rx.c), left in the pages TCP
+ * received it in (@skb, from @off) or, for a short run, copied (@data).
+ */
+struct post_rxp {
 	struct list_head	list;
 	u32			len;
 	u32			truesize;	/* what it costs, as charged */
+	u32			off;
+	struct sk_buff		*skb;
 	u8			*data;
 };
 
@@ -112,6 +132,7 @@ struct post_msg {
 	bool			filling; /* tx: sendmsg() copies it, unlocked */
 	bool			immediate;
 	bool			doomed;	/* tx: ended while its frame was going */
+	bool			rx;	/* a received message: pieces are rxp */
 };
 
 /* One remote candidate, as userspace gave it (validated). */
@@ -245,6 +266,7 @@ struct post_sock {
 	u64			msgs_sent;
 	u64			tx_bytes;	/* of messages sent */
 	u64			tx_direct_bytes; /* from sendmsg() into TCP */
+	u64			tx_spliced_bytes; /* from pieces, by reference */
 	u64			msgs_acked;
 	u64			msgs_expired;
 	u64			msgs_aborted;
@@ -262,8 +284,9 @@ struct post_sock {
 	struct post_msg		*tx_msg;	/* its message (DATA, CTL) */
 	struct post_piece	*tx_piece;	/* ... its data, or NULL */
 	u32			tx_off;		/* ... bytes of it sent */
-	u8			tx_hdr_len;	/* an ACK, then its header */
-	u8			tx_ack_len;
+	u8			tx_hdr_len;	/* what tx_hdr sends first */
+	u8			tx_ack_len;	/* an ACK begins the frame */
+	bool			tx_start;	/* the frame is a START */
 	u8			tx_hdr[POST_ACK_FRAME_MAX + POST_FRAME_HDR_LEN +
 				       POST_MSG_HDR_LEN];
 	bool			tx_fin;		/* SHUT_WR once queue drains */
@@ -289,8 +312,7 @@ struct post_sock {
 	u8			rx_hdr[8 * POST_WIRE_ACK_MAX];
 	struct post_frame	rx_frame;
 	struct post_msg		*rx_msg;	/* message the frame feeds */
-	struct post_piece	*rx_piece;	/* piece being filled */
-	u32			rx_piece_off;
+	u32			rx_data_left;	/* of the frame's payload */
 	struct list_head	rx_ready;	/* complete messages */
 	struct list_head	rx_partial;	/* reassembling messages */
 	u32			rx_nr_ready;	/* READ_ONCE from poll */
@@ -333,6 +355,8 @@ struct post_sock {
 	u64			msgs_received;
 	u64			rx_bytes;	/* of messages received */
 	u64			rx_direct_msgs;	/* copied straight to a reader */
+	u64			rx_held_bytes;	/* reassembled in TCP's pages */
+	u64			rx_copied_bytes; /* ... copied (short runs) */
 	u32			proto_errors;	/* reset for EPROTO */
 
 	/* listener (accept_lock) and child */
@@ -528,7 +552,9 @@ struct post_props {
 int post_props_parse(struct post_sock *ps, struct msghdr *m,
 		     struct post_props *props);
 struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
-			       size_t len, const struct post_props *pp);
+			       size_t len, const struct post_props *pp,
+			       u32 ack_room);
+u32 post_tx_ack_room(struct post_sock *ps);
 void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
 		   const struct post_props *pp);
 int post_tx_sendmsg(struct post_sock *ps, struct msghdr *m, size_t len,
@@ -592,10 +618,8 @@ void post_rx_uncharge(struct post_sock *ps, u32 n);
 void post_rx_drop_partials(struct post_sock *ps);
 void post_rx_purge(struct post_sock *ps);
 
-/* piece allocation, charged by the caller */
-u32 post_piece_truesize(u32 len);
-struct post_piece *post_piece_alloc(u32 len, gfp_t gfp);
-void post_piece_free(struct post_piece *p);
+void post_rxp_free(struct post_rxp *p);
+u32 post_ack_len(struct post_sock *ps);
 void post_msg_free(struct post_msg *msg);
 
 #endif /* _POST_H */

@@ -17,8 +17,10 @@
  * POST_MAX_PARTIALS, rx budget max msg + SO_RCVBUF. A peer that exceeds
  * them, or any rule of frame.h, gets the carrier reset with EPROTO.
  *
- * Memory: every piece and message header is charged to sk_rmem_alloc
- * and the protocol's accounting (mem.c: ENOBUFS beyond it).
+ * Memory: message bytes stay in the pages of TCP's skbs (pieces that are
+ * skbs of their own, charged at their truesize); they, message headers
+ * and copies of short runs are charged to sk_rmem_alloc, the protocol's
+ * accounting and the memory cgroup (mem.c: ENOBUFS beyond it).
  * Reading from TCP stops while a complete message waits and what complete
  * messages hold is at or above sk_rcvbuf (TCP's own window then holds the
  * peer back). Reassembly is bounded by the advertised budget and, in true
@@ -53,6 +55,63 @@
 #include <net/tcp.h>
 
 #include "post.h"
+
+/*
+ * Pieces of a message reassembled here stay in the skbs TCP received them
+ * in: a run of payload within one skb becomes an skb of its own that
+ * shares the pages (pskb_extract(): only a head is allocated, and what
+ * the run has in the original's head is copied), charged at its truesize
+ * as TCP's receive queue is; the bytes are copied once, into the reader's
+ * buffer. A run shorter than POST_RXP_CLONE_MIN is copied instead: the
+ * copy costs less than an skb.
+ */
+#define POST_RXP_CLONE_MIN	1024
+
+void post_rxp_free(struct post_rxp *p)
+{
+	if (p->skb)
+		consume_skb(p->skb);
+	kfree(p);
+}
+
+/* A piece for @n bytes of @skb from @off, or NULL (no memory). */
+static struct post_rxp *post_rxp_get(struct post_sock *ps,
+				     struct sk_buff *skb, u32 off, u32 n)
+{
+	gfp_t gfp = ps->sk.sk_allocation | __GFP_NOWARN;
+	struct post_rxp *p;
+
+	if (n < POST_RXP_CLONE_MIN) {
+		p = kmalloc(sizeof(*p) + n, gfp);
+		if (!p)
+			return NULL;
+		p->skb = NULL;
+		p->data = (u8 *)(p + 1);
+		p->truesize = kmalloc_size_roundup(sizeof(*p) + n);
+		if (skb_copy_bits(skb, off, p->data, n)) {
+			kfree(p);
+			return NULL;
+		}
+	} else {
+		p = kmalloc(sizeof(*p), gfp);
+		if (!p)
+			return NULL;
+		p->skb = pskb_extract(skb, off, n, gfp);
+		if (!p->skb) {
+			kfree(p);
+			return NULL;
+		}
+		/* what it holds now: its own head and the run's frags */
+		p->skb->truesize = SKB_TRUESIZE(skb_end_offset(p->skb)) +
+				   p->skb->data_len;
+		p->data = NULL;
+		p->truesize = kmalloc_size_roundup(sizeof(*p)) +
+			      p->skb->truesize;
+	}
+	p->off = 0;
+	p->len = n;
+	return p;
+}
 
 /* Charge @n bytes for @msg (mem.c): -ENOBUFS beyond the limits. */
 static int post_rx_charge(struct post_sock *ps, struct post_msg *msg, u32 n)
@@ -190,6 +249,17 @@ u32 post_ack_build(struct post_sock *ps, u8 *buf)
 	return POST_FRAME_HDR_LEN + 8 * n;
 }
 
+/* The length of the ACK frame post_ack_build() would build now. */
+u32 post_ack_len(struct post_sock *ps)
+{
+	u64 cum = post_rx_cum(ps);
+	u32 i, n = 0;
+
+	for (i = 0; i < ps->ack_nr_extra; i++)
+		n += ps->ack_extra[i] > cum;
+	return POST_FRAME_HDR_LEN + 8 * n;
+}
+
 /*
  * POST_WIRE_ACK_DELAY_MS in jiffies, rounded up to the next tick. A
  * timer_list, as TCP's delayed ACK: the coalescing delay is a bound, not
@@ -301,14 +371,14 @@ static u64 post_rx_arrival(struct post_sock *ps, u64 now)
 /* Drop complete message @msg unread, its lifetime over; tell the sender. */
 static void post_rx_expired(struct post_sock *ps, struct post_msg *msg)
 {
-	struct post_piece *p, *tmp;
+	struct post_rxp *p, *tmp;
 
 	list_del(&msg->list);
 	list_for_each_entry_safe(p, tmp, &msg->pieces, list) {
 		list_del(&p->list);
 		msg->charge -= p->truesize;
 		post_rx_uncharge(ps, p->truesize);
-		post_piece_free(p);
+		post_rxp_free(p);
 	}
 	ps->rx_expired++;
 	post_rx_end(ps, msg, false);
@@ -362,32 +432,53 @@ void post_rx_expire(struct post_sock *ps, u64 now)
 }
 
 /*
- * Start filling a piece of @len bytes of @msg from the stream: the payload
- * of a DATA frame (@data) or of its START.
+ * Start taking @len bytes of @msg from the stream: the payload of a DATA
+ * frame (@data) or of its START.
  */
 static int post_rx_begin_data(struct post_sock *ps, struct post_msg *msg,
 			      u32 len, bool data)
 {
-	u64 limit = 3 * (u64)ps->adv.rx_budget;
-	struct post_piece *p;
-
 	if (msg->done + len > msg->len ||
-	    (data && msg->done + len < msg->len && len < POST_WIRE_DATA_MIN) ||
-	    ps->rx_partial_charge + post_piece_truesize(len) > limit)
+	    (data && msg->done + len < msg->len && len < POST_WIRE_DATA_MIN))
 		return -EPROTO;
 
-	p = post_piece_alloc(len, ps->sk.sk_allocation | __GFP_NOWARN);
+	ps->rx_msg = msg;
+	ps->rx_data_left = len;
+	ps->rx_state = POST_RX_DATA;
+	return 0;
+}
+
+/*
+ * @n bytes of the frame's payload, at @off of @skb: a piece of rx_msg.
+ * Reassembly is bounded by the advertised budget and, in true sizes, by
+ * three times it.
+ */
+static int post_rx_take(struct post_sock *ps, struct sk_buff *skb, u32 off,
+			u32 n)
+{
+	u64 limit = 3 * (u64)ps->adv.rx_budget;
+	struct post_msg *msg = ps->rx_msg;
+	struct post_rxp *p;
+
+	p = post_rxp_get(ps, skb, off, n);
 	if (!p)
 		return -ENOBUFS;
+	if (ps->rx_partial_charge + p->truesize > limit) {
+		post_rxp_free(p);
+		return -EPROTO;
+	}
 	if (post_rx_charge(ps, msg, p->truesize)) {
-		post_piece_free(p);
+		post_rxp_free(p);
 		return -ENOBUFS;	/* the carrier is reset: mem.c */
 	}
 	ps->rx_partial_charge += p->truesize;
-	ps->rx_msg = msg;
-	ps->rx_piece = p;
-	ps->rx_piece_off = 0;
-	ps->rx_state = POST_RX_DATA;
+	list_add_tail(&p->list, &msg->pieces);
+	if (p->skb)
+		ps->rx_held_bytes += n;
+	else
+		ps->rx_copied_bytes += n;
+	msg->done += n;
+	ps->rx_data_left -= n;
 	return 0;
 }
 
@@ -661,6 +752,7 @@ static int post_rx_start(struct post_sock *ps)
 		return -ENOBUFS;
 	}
 	INIT_LIST_HEAD(&msg->pieces);
+	msg->rx = true;
 	msg->seq = ps->rx_frame.seq;
 	msg->id = mh.id;
 	msg->len = mh.len;
@@ -688,9 +780,6 @@ static void post_rx_piece_done(struct post_sock *ps)
 {
 	struct post_msg *msg = ps->rx_msg;
 
-	list_add_tail(&ps->rx_piece->list, &msg->pieces);
-	msg->done += ps->rx_piece->len;
-	ps->rx_piece = NULL;
 	ps->rx_msg = NULL;
 	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
 	if (msg->done == msg->len)
@@ -757,25 +846,29 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			continue;
 		}
 		if (ps->rx_state == POST_RX_DATA) {
-			n = min_t(size_t, avail,
-				  ps->rx_piece->len - ps->rx_piece_off);
-			dst = ps->rx_piece->data + ps->rx_piece_off;
-		} else {
-			if (ps->rx_state == POST_RX_HDR && !ps->rx_hdr_len) {
-				/* only messages on their way are left: wait */
-				if (!post_scan_worth_reading(ps)) {
-					desc->count = 0;
-					continue;
-				}
-				if (post_rx_throttled(ps)) {
-					post_rx_stall(ps);
-					desc->count = 0;
-					continue;
-				}
-			}
-			n = min_t(size_t, avail, ps->rx_want - ps->rx_hdr_len);
-			dst = ps->rx_hdr + ps->rx_hdr_len;
+			n = min_t(size_t, avail, ps->rx_data_left);
+			err = n ? post_rx_take(ps, skb, offset + used, n) : 0;
+			if (err)
+				break;
+			used += n;
+			if (!ps->rx_data_left)
+				post_rx_piece_done(ps);
+			continue;
 		}
+		if (ps->rx_state == POST_RX_HDR && !ps->rx_hdr_len) {
+			/* only messages on their way are left: wait */
+			if (!post_scan_worth_reading(ps)) {
+				desc->count = 0;
+				continue;
+			}
+			if (post_rx_throttled(ps)) {
+				post_rx_stall(ps);
+				desc->count = 0;
+				continue;
+			}
+		}
+		n = min_t(size_t, avail, ps->rx_want - ps->rx_hdr_len);
+		dst = ps->rx_hdr + ps->rx_hdr_len;
 
 		if (skb_copy_bits(skb, offset + used, dst, n)) {
 			err = -EFAULT;
@@ -783,12 +876,6 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		}
 		used += n;
 
-		if (ps->rx_state == POST_RX_DATA) {
-			ps->rx_piece_off += n;
-			if (ps->rx_piece_off == ps->rx_piece->len)
-				post_rx_piece_done(ps);
-			continue;
-		}
 		ps->rx_hdr_len += n;
 		if (ps->rx_hdr_len < ps->rx_want)
 			continue;
@@ -932,6 +1019,19 @@ int post_rx_read_into(struct post_sock *ps, struct msghdr *m, size_t len,
 	return done;
 }
 
+/* Copy @n bytes of @p from @off to @to: the bytes copied. */
+static size_t post_rxp_copy(struct post_rxp *p, u32 off, size_t n,
+			    struct iov_iter *to)
+{
+	size_t before = iov_iter_count(to);
+
+	if (!p->skb)
+		return copy_to_iter(p->data + off, n, to);
+	if (!skb_copy_datagram_iter(p->skb, p->off + off, to, n))
+		return n;
+	return before - iov_iter_count(to);
+}
+
 /*
  * Copy up to @len bytes of the first complete message to @m. Sets MSG_EOR
  * when its last byte was copied; without MSG_PEEK the bytes are consumed.
@@ -940,7 +1040,7 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 		 int flags, struct post_rcvinfo *info)
 {
 	bool peek = flags & MSG_PEEK;
-	struct post_piece *p, *next;
+	struct post_rxp *p, *next;
 	struct post_msg *msg;
 	size_t want, copied = 0;
 	u32 off;
@@ -960,11 +1060,11 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 	}
 	want = min_t(u64, len, msg->done);
 	off = msg->off;
-	p = list_first_entry_or_null(&msg->pieces, struct post_piece, list);
+	p = list_first_entry_or_null(&msg->pieces, struct post_rxp, list);
 
 	while (copied < want) {
 		size_t n = min_t(size_t, want - copied, p->len - off);
-		size_t got = copy_to_iter(p->data + off, n, &m->msg_iter);
+		size_t got = post_rxp_copy(p, off, n, &m->msg_iter);
 
 		copied += got;
 		off += got;
@@ -980,7 +1080,7 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 			list_del(&p->list);
 			msg->charge -= p->truesize;
 			post_rx_uncharge(ps, p->truesize);
-			post_piece_free(p);
+			post_rxp_free(p);
 		}
 		p = next;
 		off = 0;
@@ -1010,12 +1110,8 @@ void post_rx_drop_partials(struct post_sock *ps)
 
 	list_for_each_entry_safe(msg, tmp, &ps->rx_partial, list)
 		post_rx_drop(ps, msg);
-	if (ps->rx_piece) {
-		/* charged to its message, which was just dropped */
-		post_piece_free(ps->rx_piece);
-		ps->rx_piece = NULL;
-	}
 	ps->rx_msg = NULL;
+	ps->rx_data_left = 0;
 	ps->rx_nr_partial = 0;
 	ps->rx_partial_charge = 0;
 	ps->rx_reserved = 0;

@@ -56,6 +56,7 @@
 #include <linux/uio.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "post.h"
 
 struct post_ev {
@@ -70,55 +71,95 @@ struct post_ev {
 			 BIT(POST_EV_EXPIRED) | BIT(POST_EV_ABORTED))
 
 /*
- * A piece of up to POST_PIECE_INLINE bytes lives in one allocation with
- * its header; a larger one has its data apart (kvmalloc).
+ * Pieces: a queued message's bytes wait for TCP in pieces of one frame's
+ * data each, held in page frags (sk_page_frag(): the task's, as TCP's own
+ * copies use). They are copied once, from the sender's buffer, and handed
+ * to TCP by reference (post_send_pages()), never copied again. In front of
+ * its data a piece keeps @room bytes for the frame's header, written when
+ * the frame is built, so that a frame goes to TCP in one call.
  */
-#define POST_PIECE_INLINE	(2048 - sizeof(struct post_piece))
-
-/* Memory a piece of @len bytes really takes: tiny pieces are not cheap. */
-u32 post_piece_truesize(u32 len)
+static u8 *post_piece_head(struct post_piece *p)
 {
-	if (len <= POST_PIECE_INLINE)
-		return kmalloc_size_roundup(sizeof(struct post_piece) + len);
-	return kmalloc_size_roundup(sizeof(struct post_piece)) +
-	       kmalloc_size_roundup(len);
+	return page_address(p->bv[0].bv_page) + p->bv[0].bv_offset + p->head;
 }
 
-struct post_piece *post_piece_alloc(u32 len, gfp_t gfp)
+static void post_piece_free(struct post_piece *p)
 {
-	bool inline_data = len <= POST_PIECE_INLINE;
+	int i;
+
+	for (i = 0; i < p->nr; i++)
+		put_page(p->bv[i].bv_page);
+	kfree(p);
+}
+
+/*
+ * A piece of @len bytes from @from, after @room bytes for a header. A fault
+ * leaves the rest of the piece zeroed and sets *@err (-EFAULT): the caller
+ * decides whether it may still go. NULL with *@err set when memory is short.
+ */
+static struct post_piece *post_piece_fill(struct post_sock *ps, u32 room,
+					  u32 len, struct iov_iter *from,
+					  int *err)
+{
+	u32 nr = DIV_ROUND_UP(room + len, PAGE_SIZE);
+	gfp_t gfp = ps->sk.sk_allocation | __GFP_ACCOUNT;
+	struct page_frag *pf = sk_page_frag(&ps->sk);
+	u32 left = room + len, skip = room;
 	struct post_piece *p;
 
-	p = kmalloc(sizeof(*p) + (inline_data ? len : 0), gfp);
+	p = kmalloc(struct_size(p, bv, nr), gfp);
 	if (!p)
-		return NULL;
+		goto nomem;
 	p->len = len;
-	p->truesize = post_piece_truesize(len);
-	if (inline_data) {
-		p->data = (u8 *)(p + 1);
-		return p;
-	}
-	p->data = kvmalloc(len, gfp);
-	if (!p->data) {
-		kfree(p);
-		return NULL;
+	p->room = room;
+	p->head = room;
+	p->nr = 0;
+	p->truesize = kmalloc_size_roundup(struct_size(p, bv, nr)) + room + len;
+	while (left) {
+		u32 n, skipped, c;
+		u8 *to;
+
+		/* at least min(left, PAGE_SIZE): nr bvecs are enough */
+		if (WARN_ON_ONCE(p->nr == nr) ||
+		    !skb_page_frag_refill(min_t(u32, left, PAGE_SIZE), pf, gfp))
+			goto nomem_free;
+		n = min_t(u32, left, pf->size - pf->offset);
+		skipped = min(skip, n);
+		to = page_address(pf->page) + pf->offset + skipped;
+		c = 0;
+		if (!*err)
+			c = copy_from_iter(to, n - skipped, from);
+		if (c != n - skipped) {	/* never send what was there */
+			memset(to + c, 0, n - skipped - c);
+			*err = -EFAULT;
+		}
+		bvec_set_page(&p->bv[p->nr++], pf->page, n, pf->offset);
+		get_page(pf->page);
+		pf->offset += n;
+		skip -= skipped;
+		left -= n;
 	}
 	return p;
-}
 
-void post_piece_free(struct post_piece *p)
-{
-	if (p->data != (u8 *)(p + 1))
-		kvfree(p->data);
-	kfree(p);
+nomem_free:
+	post_piece_free(p);
+nomem:
+	*err = -ENOBUFS;
+	return NULL;
 }
 
 void post_msg_free(struct post_msg *msg)
 {
 	struct post_piece *p, *tmp;
+	struct post_rxp *r, *rtmp;
 
-	list_for_each_entry_safe(p, tmp, &msg->pieces, list)
-		post_piece_free(p);
+	if (msg->rx) {
+		list_for_each_entry_safe(r, rtmp, &msg->pieces, list)
+			post_rxp_free(r);
+	} else {
+		list_for_each_entry_safe(p, tmp, &msg->pieces, list)
+			post_piece_free(p);
+	}
 	kfree(msg->ante);
 	kfree(msg);
 }
@@ -436,7 +477,8 @@ static void post_tx_unbuild(struct post_sock *ps)
 {
 	struct post_msg *msg = ps->tx_msg;
 
-	if (ps->tx_hdr_len - ps->tx_ack_len > POST_FRAME_HDR_LEN) { /* START */
+	if (ps->tx_start) {
+		ps->tx_start = false;
 		msg->started = false;
 		msg->seq = 0;
 		ps->tx_seq--;
@@ -452,10 +494,15 @@ static void post_tx_unbuild(struct post_sock *ps)
 	ps->tx_piece = NULL;
 }
 
-/* Has nothing of the data frame in progress reached TCP yet? */
+/*
+ * Has nothing of the data frame in progress reached TCP yet, but maybe
+ * the ACK that leads it from tx_hdr? (An ACK in a piece's room is
+ * part of the frame.)
+ */
 static bool post_tx_unwritten(const struct post_sock *ps)
 {
-	return ps->tx_kind == POST_TXF_DATA && ps->tx_off <= ps->tx_ack_len;
+	return ps->tx_kind == POST_TXF_DATA &&
+	       ps->tx_off <= min(ps->tx_ack_len, ps->tx_hdr_len);
 }
 
 /*
@@ -584,38 +631,47 @@ struct post_copy {
 	struct msghdr		*m;
 	size_t			left;
 	u32			first;
+	u32			ack_room;	/* an ACK may lead its START */
+	bool			started;	/* its START is built */
 	bool			queued;
 	int			err;	/* the direct path's, after the fact */
 };
 
 /*
  * Copy @left more bytes of @msg from @m into pieces: the first of @first
- * bytes if that is not 0 (the rest of a frame already begun), then chunks.
+ * bytes if that is not 0 (the rest of a frame already begun: no room for
+ * a header), then chunks, each with room for its frame's header.
  * With @queued, @msg is charged already and its pieces are charged as
  * they come (lock_sock held); otherwise no lock is needed.
  */
 static int post_tx_copy(struct post_sock *ps, struct post_copy *a)
 {
 	u32 chunk = READ_ONCE(ps->chunk_size);
-	struct sock *sk = &ps->sk;
 	struct post_msg *msg = a->msg;
 	size_t left = a->left;
 	struct post_piece *p;
 	u32 n = a->first;
+	int err = 0;
 
 	while (left) {
-		if (!n)
+		u32 room = 0;
+
+		if (!n) {
 			n = min_t(size_t, left, chunk);
-		/* charged to the sender's memory cgroup */
-		p = post_piece_alloc(n, sk->sk_allocation | __GFP_ACCOUNT);
+			room = POST_FRAME_HDR_LEN;
+			if (!a->started)
+				room += POST_MSG_HDR_LEN + a->ack_room;
+			a->started = true;
+		}
+		p = post_piece_fill(ps, room, n, &a->m->msg_iter, &err);
 		if (!p)
-			return -ENOBUFS;
+			return err;
 		list_add_tail(&p->list, &msg->pieces);
 		msg->charge += p->truesize;
 		if (a->queued)
 			post_tx_charge(ps, msg, p->truesize);
-		if (copy_from_iter(p->data, n, &a->m->msg_iter) != n)
-			return -EFAULT;
+		if (err)
+			return err;
 		left -= n;
 		n = 0;
 	}
@@ -625,12 +681,14 @@ static int post_tx_copy(struct post_sock *ps, struct post_copy *a)
 /*
  * Copy one message from userspace into pieces. Needs no lock: large
  * messages are copied without lock_sock(carrier), so that io_work and
- * other senders go on meanwhile.
+ * other senders go on meanwhile. @ack_room: bytes an ACK that will lead
+ * its START takes (post_tx_ack_room()), so that it goes in the same call.
  */
 struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
-			       size_t len, const struct post_props *pp)
+			       size_t len, const struct post_props *pp,
+			       u32 ack_room)
 {
-	struct post_copy a = { .m = m, .left = len };
+	struct post_copy a = { .m = m, .left = len, .ack_room = ack_room };
 	int err;
 
 	a.msg = post_tx_alloc(ps, len, pp);
@@ -642,6 +700,18 @@ struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
 		return ERR_PTR(err);
 	}
 	return a.msg;
+}
+
+/*
+ * The room an ACK needs before a START that is built next, if it is:
+ * nothing is queued or being written, and an ACK is due. Under lock_sock.
+ */
+u32 post_tx_ack_room(struct post_sock *ps)
+{
+	sock_owned_by_me(&ps->sk);
+	if (post_tx_busy(ps) || ps->tx_filling || !post_ack_wanted(ps, true))
+		return 0;
+	return post_ack_len(ps);
 }
 
 /* Give @msg its id and account for it, not yet queued. */
@@ -732,11 +802,38 @@ static u32 post_tcp_notsent(struct post_sock *ps)
 }
 
 /*
+ * Move the header just built in ps->tx_hdr into the room before @p's data,
+ * the ACK that leads it too if it fits, so that the frame goes to TCP in
+ * one call. What does not fit stays in tx_hdr and goes first; the ACK's
+ * bytes stay there as well (post_tx_unbuild() may send it alone).
+ */
+static void post_tx_embed(struct post_sock *ps, struct post_piece *p)
+{
+	u32 keep = ps->tx_hdr_len > p->room ? ps->tx_ack_len : 0;
+	u32 n = ps->tx_hdr_len - keep;
+
+	p->head = p->room;
+	if (n > p->room)
+		return;
+	p->head = p->room - n;
+	memcpy(post_piece_head(p), ps->tx_hdr + keep, n);
+	ps->tx_hdr_len = keep;
+}
+
+/* Bytes of the frame in progress: tx_hdr's, then its piece's. */
+static u32 post_tx_frame_len(const struct post_sock *ps)
+{
+	const struct post_piece *p = ps->tx_piece;
+
+	return ps->tx_hdr_len + (p ? p->room - p->head + p->len : 0);
+}
+
+/*
  * Build into ps->tx_hdr the next frame of @msg, carrying @n data bytes: an
  * ACK first if one is due, then START (the message gets its seq) or DATA.
  */
 static void post_tx_frame_for(struct post_sock *ps, struct post_msg *msg,
-			      u32 n)
+			      u32 n, struct post_piece *p)
 {
 	struct post_msg_hdr mh = {};
 	u8 *hdr;
@@ -765,6 +862,7 @@ static void post_tx_frame_for(struct post_sock *ps, struct post_msg *msg,
 							       ktime_get_ns());
 		post_msg_hdr_encode(hdr + POST_FRAME_HDR_LEN, &mh);
 		ps->tx_hdr_len = POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN;
+		ps->tx_start = true;
 		msg->started = true;
 		if (n < msg->len) {	/* partial on the wire: reserve */
 			msg->partial = true;
@@ -775,11 +873,14 @@ static void post_tx_frame_for(struct post_sock *ps, struct post_msg *msg,
 	} else {
 		post_frame_encode(hdr, POST_FRAME_DATA, n, msg->seq);
 		ps->tx_hdr_len = POST_FRAME_HDR_LEN;
+		ps->tx_start = false;
 	}
 	ps->tx_hdr_len += ps->tx_ack_len;
 	ps->tx_kind = POST_TXF_DATA;
 	ps->tx_msg = msg;
-	ps->tx_piece = NULL;
+	ps->tx_piece = p;
+	if (p)
+		post_tx_embed(ps, p);
 }
 
 /* Build the header of the next frame to send; false if nothing may go. */
@@ -824,8 +925,7 @@ static bool post_tx_next_frame(struct post_sock *ps)
 		return true;
 	}
 	p = list_first_entry_or_null(&msg->pieces, struct post_piece, list);
-	post_tx_frame_for(ps, msg, p ? p->len : 0);
-	ps->tx_piece = p;
+	post_tx_frame_for(ps, msg, p ? p->len : 0, p);
 	return true;
 }
 
@@ -916,6 +1016,19 @@ static int post_tx_send(struct post_sock *ps, struct kvec *iov, int n,
 	return ret == -EAGAIN ? 0 : ret;
 }
 
+/* Hand @len bytes of @p's frame, from byte @off of it, to TCP. */
+static int post_tx_send_piece(struct post_sock *ps, struct post_piece *p,
+			      u32 off, u32 len, int flags)
+{
+	u32 hdr = p->room - p->head;	/* the frame's bytes before data */
+	int ret = post_send_pages(ps->tsock, p->bv, p->nr, p->head + off, len,
+				  MSG_DONTWAIT | MSG_NOSIGNAL | flags);
+
+	if (ret > 0)
+		ps->tx_spliced_bytes += max(off + ret, hdr) - max(off, hdr);
+	return ret == -EAGAIN ? 0 : ret;
+}
+
 /*
  * sendmsg()'s fast path, taken when @msg would go first anyway: nothing is
  * queued, being written or due to go before it, it waits for no
@@ -982,7 +1095,7 @@ static ssize_t post_tx_direct(struct post_sock *ps, struct post_msg *msg,
 		u32 n = min_t(size_t, left, chunk);
 		int more = left > n ? MSG_MORE : 0;
 
-		post_tx_frame_for(ps, msg, n);
+		post_tx_frame_for(ps, msg, n, NULL);
 		iov.iov_base = ps->tx_hdr;
 		iov.iov_len = ps->tx_hdr_len;
 		ret = post_tx_send(ps, &iov, 1, iov.iov_len, MSG_MORE);
@@ -1024,7 +1137,7 @@ static ssize_t post_tx_direct(struct post_sock *ps, struct post_msg *msg,
 static ssize_t post_tx_fill_unlocked(struct post_sock *ps,
 				     struct post_copy *a)
 {
-	struct post_copy b = { .m = a->m, .left = a->left };
+	struct post_copy b = { .m = a->m, .left = a->left, .started = true };
 	struct post_msg *msg = a->msg, shadow;
 	u32 gen = ps->conn_gen;
 	struct post_piece *p, *tmp;
@@ -1085,26 +1198,24 @@ static ssize_t post_tx_fill_unlocked(struct post_sock *ps,
 static ssize_t post_tx_direct_rest(struct post_sock *ps, struct post_copy *a,
 				   size_t left)
 {
-	struct sock *sk = &ps->sk;
 	struct post_msg *msg = a->msg;
 	struct post_piece *p;
-	size_t got;
+	int err = 0;
 
-	p = post_piece_alloc(a->first, sk->sk_allocation | __GFP_ACCOUNT);
+	p = post_piece_fill(ps, 0, a->first, &a->m->msg_iter, &err);
 	if (!p)
-		return -ENOBUFS;
+		return err;
 	list_add_tail(&p->list, &msg->pieces);
 	msg->charge += p->truesize;
 	post_tx_charge(ps, msg, p->truesize);
 	post_queue_add(&ps->txq, &msg->q);
 	ps->tx_piece = p;
-	got = copy_from_iter(p->data, a->first, &a->m->msg_iter);
-	if (got != a->first) {
+	if (err) {
 		if (left == a->first)
-			return -EFAULT;	/* its last frame: fail */
-		memset(p->data + got, 0, a->first - got);
-		a->err = -EFAULT;
+			return err;	/* its last frame: fail */
+		a->err = err;	/* zeroed: the frame ends, then ABORT */
 	}
+	a->started = true;
 	a->left = left - a->first;
 	a->first = 0;
 	if (!a->err && a->left > READ_ONCE(ps->chunk_size))
@@ -1177,7 +1288,7 @@ int post_tx_push(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
 	bool freed = false;
-	struct kvec iov[2];
+	struct kvec iov;
 	int ret = 0;
 
 	sock_owned_by_me(sk);
@@ -1190,9 +1301,9 @@ int post_tx_push(struct post_sock *ps)
 		u8 pre[POST_PREAMBLE_LEN];
 
 		post_preamble_encode(pre, &ps->adv);
-		iov[0].iov_base = pre + ps->tx_pre_off;
-		iov[0].iov_len = POST_PREAMBLE_LEN - ps->tx_pre_off;
-		ret = post_tx_send(ps, iov, 1, iov[0].iov_len, 0);
+		iov.iov_base = pre + ps->tx_pre_off;
+		iov.iov_len = POST_PREAMBLE_LEN - ps->tx_pre_off;
+		ret = post_tx_send(ps, &iov, 1, iov.iov_len, 0);
 		if (ret <= 0)
 			return ret;
 		ps->tx_pre_off += ret;
@@ -1213,20 +1324,9 @@ int post_tx_push(struct post_sock *ps)
 		post_tx_unbuild(ps);
 
 	while (!ps->tx_shut && (ps->tx_kind || post_tx_next_frame(ps))) {
-		u32 dlen = ps->tx_piece ? ps->tx_piece->len : 0;
-		u32 hlen = ps->tx_hdr_len;
-		int n = 0, flags = 0;
+		u32 hlen = ps->tx_hdr_len, flen = post_tx_frame_len(ps);
+		int flags = 0;
 
-		if (ps->tx_off < hlen) {
-			iov[n].iov_base = ps->tx_hdr + ps->tx_off;
-			iov[n++].iov_len = hlen - ps->tx_off;
-		}
-		if (dlen) {
-			u32 doff = max(ps->tx_off, hlen) - hlen;
-
-			iov[n].iov_base = ps->tx_piece->data + doff;
-			iov[n++].iov_len = dlen - doff;
-		}
 		/* coalesce with what follows; urgent frames are pushed */
 		if (ps->tx_kind == POST_TXF_CTL ||
 		    (ps->tx_kind == POST_TXF_DATA && ps->tx_msg->immediate))
@@ -1234,12 +1334,27 @@ int post_tx_push(struct post_sock *ps)
 		ps->tx_corked = post_tx_more(ps);
 		if (ps->tx_corked)
 			flags = MSG_MORE;
-		ret = post_tx_send(ps, iov, n, hlen + dlen - ps->tx_off, flags);
-		if (ret <= 0)
-			break;
-		ps->tx_off += ret;
-		if (ps->tx_off < hlen + dlen)
-			continue;
+		if (ps->tx_off < hlen) {
+			iov.iov_base = ps->tx_hdr + ps->tx_off;
+			iov.iov_len = hlen - ps->tx_off;
+			ret = post_tx_send(ps, &iov, 1, iov.iov_len,
+					   flen > hlen ? MSG_MORE : flags);
+			if (ret <= 0)
+				break;
+			ps->tx_off += ret;
+			if (ps->tx_off < hlen)
+				continue;
+		}
+		if (ps->tx_off < flen) {
+			ret = post_tx_send_piece(ps, ps->tx_piece,
+						 ps->tx_off - hlen,
+						 flen - ps->tx_off, flags);
+			if (ret <= 0)
+				break;
+			ps->tx_off += ret;
+			if (ps->tx_off < flen)
+				continue;
+		}
 		post_tx_frame_done(ps);
 		freed = true;
 	}

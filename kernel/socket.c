@@ -721,7 +721,8 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 	unlocked = len > ps->chunk_size;
 	if (unlocked)
 		release_sock(sk);
-	msg = post_tx_build(ps, m, len, &props);
+	msg = post_tx_build(ps, m, len, &props,
+			    unlocked ? 0 : post_tx_ack_room(ps));
 	if (unlocked)
 		lock_sock(sk);
 	if (IS_ERR(msg)) {
@@ -1081,6 +1082,9 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		info.tx_partials = ps->tx_nr_partial;
 		info.tx_direct_bytes = ps->tx_direct_bytes;
 		info.rx_direct_msgs = ps->rx_direct_msgs;
+		info.tx_spliced_bytes = ps->tx_spliced_bytes;
+		info.rx_held_bytes = ps->rx_held_bytes;
+		info.rx_copied_bytes = ps->rx_copied_bytes;
 		src = &info;
 		size = sizeof(info);
 		break;

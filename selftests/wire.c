@@ -313,6 +313,61 @@ TEST_F(raw, large_message_goes_straight_to_the_reader)
 	free(buf);
 }
 
+/*
+ * Messages whose frames interleave are reassembled in the skbs TCP
+ * received them in (clones, charged to the carrier) and copied once, into
+ * the reader's buffer: only runs under 1 KiB at skb edges are copied
+ * twice. Reading them releases every charge.
+ */
+TEST_F(raw, interleaved_messages_stay_in_tcp_skbs)
+{
+	size_t len = 512 << 10, off, frame = 16384, total = 2 * len;
+	char *a = malloc(len), *b = malloc(len), *buf = malloc(len + 4096);
+	struct post_limits l = raw_limits();
+	struct post_info info;
+	socklen_t il = sizeof(info);
+	char saved[128];
+	uint64_t id;
+	int eor, err;
+
+	/* TCP holds all of it: the writes below never wait for a reader */
+	ASSERT_EQ(0, sysctl_rw(TCP_RMEM, saved, sizeof(saved),
+			       "4096 16777216 16777216"));
+	err = raw_reconnect(self, 0, 0, &l);
+	sysctl_rw(TCP_RMEM, NULL, 0, saved);
+	ASSERT_EQ(0, err);
+	fill(a, len, 11);
+	fill(b, len, 12);
+	ASSERT_EQ(0, raw_start(self->tfd, 1, len, a, frame));
+	ASSERT_EQ(0, raw_start(self->tfd, 2, len, b, frame));
+	for (off = frame; off < len; off += frame) {
+		ASSERT_EQ(0, raw_frame(self->tfd, POST_FRAME_DATA, 1, a + off,
+				       frame));
+		ASSERT_EQ(0, raw_frame(self->tfd, POST_FRAME_DATA, 2, b + off,
+				       frame));
+	}
+	ASSERT_EQ((ssize_t)len, recv_part(self->pfd, buf, len + 4096, 0, &eor,
+					  &id));
+	ASSERT_EQ(1, eor);
+	ASSERT_EQ(1, id);
+	ASSERT_EQ(-1, check_fill(buf, len, 11));
+	ASSERT_EQ((ssize_t)len, recv_part(self->pfd, buf, len + 4096, 0, &eor,
+					  &id));
+	ASSERT_EQ(2, id);
+	ASSERT_EQ(-1, check_fill(buf, len, 12));
+	ASSERT_EQ(0, getsockopt(self->pfd, SOL_POST, POST_INFO, &info, &il));
+	ASSERT_EQ(0, info.rx_direct_msgs);
+	ASSERT_EQ(total, info.rx_held_bytes + info.rx_copied_bytes);
+	ASSERT_GT(total / 50, info.rx_copied_bytes)
+		TH_LOG("held %llu copied %llu",
+		       (unsigned long long)info.rx_held_bytes,
+		       (unsigned long long)info.rx_copied_bytes);
+	ASSERT_EQ(0, info.rx_queued);
+	free(a);
+	free(b);
+	free(buf);
+}
+
 /* ...but one with a lifetime is read at once: its lifetime runs. */
 TEST_F(raw, message_with_a_lifetime_is_read_at_once)
 {

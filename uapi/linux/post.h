@@ -339,12 +339,18 @@ struct post_info {
 	__u32	peer_rx_budget;	/* bytes of messages it reassembles */
 	__u32	peer_max_partials;
 	__u32	tx_partials;	/* our messages partly sent */
-	/* the one-copy paths: straight from sendmsg() into TCP, and from
-	 * TCP into recvmsg()'s buffer (the others go through a copy held by
-	 * the carrier)
+	/* how message bytes travel, each copied once: straight from
+	 * sendmsg()'s buffer into TCP (direct), or copied into page frags
+	 * that TCP then takes by reference (spliced); from TCP straight into
+	 * recvmsg()'s buffer (direct), or left in TCP's skbs until read
+	 * (held); runs under 1 KiB are copied instead (copied: the second
+	 * copy, of small runs only)
 	 */
 	__u64	tx_direct_bytes;
 	__u64	rx_direct_msgs;
+	__u64	tx_spliced_bytes;
+	__u64	rx_held_bytes;
+	__u64	rx_copied_bytes;
 };
 
 /* struct post_race_attempt.state */
