@@ -149,7 +149,7 @@ int post_drain_start(struct socket *tsock)
 /* What a closed carrier still has to hand to TCP. Under lock_sock. */
 static bool post_orphan_held(const struct post_sock *ps)
 {
-	return post_tx_busy(ps) || (ps->ack_pending && !ps->tx_shut);
+	return post_tx_busy(ps) || (ps->ack.pending && !ps->tx.shut);
 }
 
 static void post_orphan_destroy(struct work_struct *work)
@@ -172,7 +172,7 @@ bool post_orphan_begin(struct post_sock *ps)
 
 	sock_owned_by_me(sk);
 	/* one arriving: it drains, a message completing there resets */
-	if (!post_orphan_held(ps) || ps->rx_nr_partial)
+	if (!post_orphan_held(ps) || ps->rx.nr_partial)
 		return false;
 	ps->orphan = true;
 	ps->orphan_end = jiffies + POST_ORPHAN_TIMEOUT;
@@ -200,7 +200,7 @@ void post_orphan_work(struct post_sock *ps)
 	sock_owned_by_me(sk);
 	if (sk->sk_state != TCP_ESTABLISHED)
 		goto done;
-	if (ps->ack_pending)	/* what was read before close() */
+	if (ps->ack.pending)	/* what was read before close() */
 		post_ack_now(ps);
 	/* failed (purged, reset), also for a START after close() (rx.c) */
 	if (post_carrier_io(ps))

@@ -2,11 +2,11 @@
 /*
  * AF_POST listeners: a listening transient's accept work makes a carrier
  * ("child") of every TCP connection it takes; children handshake in their
- * own io_work (transient.c) and wait on the listener's accept_q for
+ * own io_work (transient.c) and wait on the listener's lsn.accept_q for
  * accept() (socket.c), which is where their lifetime as children ends.
  *
- * Locking: a listener's children/accept_q/listening and each child's
- * child_dead are protected by the listener's accept_lock (a spinlock,
+ * Locking: a listener's children/lsn.accept_q/listening and each child's
+ * child.dead are protected by the listener's lsn.lock (a spinlock,
  * process context). post_listener_work() runs in the listener's io_work
  * under lock_sock(listener); children it finds dead go to the caller's
  * list and are closed (post_close_child(), taking lock_sock(child)) only
@@ -21,15 +21,15 @@
 
 void post_child_ready(struct post_sock *child)
 {
-	struct post_sock *parent = child->parent;
+	struct post_sock *parent = child->child.parent;
 	bool ready = false;
 
-	spin_lock(&parent->accept_lock);
-	if (parent->listening) {
-		list_move_tail(&child->child_node, &parent->accept_q);
+	spin_lock(&parent->lsn.lock);
+	if (parent->lsn.listening) {
+		list_move_tail(&child->child.node, &parent->lsn.accept_q);
 		ready = true;
 	}
-	spin_unlock(&parent->accept_lock);
+	spin_unlock(&parent->lsn.lock);
 	if (ready)
 		parent->sk.sk_data_ready(&parent->sk);
 }
@@ -60,7 +60,7 @@ static struct post_sock *post_child_new(struct post_sock *parent,
 	post_set_notsent_lowat(child, tsock);
 	sk->sk_state = TCP_SYN_RECV;
 	sock_hold(&parent->sk);
-	child->parent = parent;
+	child->child.parent = parent;
 	post_sock_publish(child);
 	return child;
 }
@@ -76,14 +76,14 @@ void post_listener_work(struct post_sock *ps, struct list_head *dead)
 	struct post_sock *child, *tmp;
 	struct socket *tsock;
 
-	spin_lock(&ps->accept_lock);
-	list_for_each_entry_safe(child, tmp, &ps->children, child_node) {
-		if (child->child_dead) {
-			list_move(&child->child_node, dead);
+	spin_lock(&ps->lsn.lock);
+	list_for_each_entry_safe(child, tmp, &ps->lsn.children, child.node) {
+		if (child->child.dead) {
+			list_move(&child->child.node, dead);
 			sk_acceptq_removed(sk);
 		}
 	}
-	spin_unlock(&ps->accept_lock);
+	spin_unlock(&ps->lsn.lock);
 
 	while (ps->tsock && !sk_acceptq_is_full(sk)) {
 		if (kernel_accept(ps->tsock, &tsock, O_NONBLOCK))
@@ -93,10 +93,10 @@ void post_listener_work(struct post_sock *ps, struct list_head *dead)
 			post_tsock_close(tsock, false);
 			continue;
 		}
-		spin_lock(&ps->accept_lock);
-		list_add_tail(&child->child_node, &ps->children);
+		spin_lock(&ps->lsn.lock);
+		list_add_tail(&child->child.node, &ps->lsn.children);
 		sk_acceptq_added(sk);
-		spin_unlock(&ps->accept_lock);
+		spin_unlock(&ps->lsn.lock);
 		post_transient_attach(child, ps);
 		post_queue_io(child);
 	}

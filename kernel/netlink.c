@@ -126,7 +126,7 @@ static int post_nl_put_queued(struct sk_buff *skb, struct post_sock *ps)
 
 	for (i = 0; i < POST_NICE_LEVELS; i++) {
 		n = 0;
-		list_for_each(pos, &ps->txq.nice[i])
+		list_for_each(pos, &ps->tx.queue.nice[i])
 			n++;
 		if (!n)
 			continue;
@@ -135,7 +135,7 @@ static int post_nl_put_queued(struct sk_buff *skb, struct post_sock *ps)
 		    nla_put_u8(skb, POST_A_QUEUED_NICENESS, i) ||
 		    nla_put_u32(skb, POST_A_QUEUED_MSGS, n) ||
 		    nla_put_u32(skb, POST_A_QUEUED_BYTES,
-				ps->tx_nice_queued[i]))
+				ps->tx.nice_queued[i]))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
@@ -192,19 +192,19 @@ static int post_nl_fill_carrier(struct sk_buff *skb, struct post_sock *ps,
 	if (err)
 		goto cancel;
 	err = -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, POST_A_CARRIER_TX_BYTES, ps->tx_bytes, 0) ||
-	    nla_put_u64_64bit(skb, POST_A_CARRIER_RX_BYTES, ps->rx_bytes, 0) ||
-	    nla_put_u64_64bit(skb, POST_A_CARRIER_TX_MSGS, ps->msgs_sent, 0) ||
-	    nla_put_u64_64bit(skb, POST_A_CARRIER_RX_MSGS, ps->msgs_received,
+	if (nla_put_u64_64bit(skb, POST_A_CARRIER_TX_BYTES, ps->tx.bytes, 0) ||
+	    nla_put_u64_64bit(skb, POST_A_CARRIER_RX_BYTES, ps->rx.bytes, 0) ||
+	    nla_put_u64_64bit(skb, POST_A_CARRIER_TX_MSGS, ps->tx.msgs, 0) ||
+	    nla_put_u64_64bit(skb, POST_A_CARRIER_RX_MSGS, ps->rx.msgs,
 			      0) ||
-	    nla_put_u64_64bit(skb, POST_A_CARRIER_ACKED, ps->msgs_acked, 0) ||
-	    nla_put_u64_64bit(skb, POST_A_CARRIER_EXPIRED, ps->msgs_expired,
+	    nla_put_u64_64bit(skb, POST_A_CARRIER_ACKED, ps->tx.acked, 0) ||
+	    nla_put_u64_64bit(skb, POST_A_CARRIER_EXPIRED, ps->tx.expired,
 			      0) ||
-	    nla_put_u64_64bit(skb, POST_A_CARRIER_ABORTED, ps->msgs_aborted,
+	    nla_put_u64_64bit(skb, POST_A_CARRIER_ABORTED, ps->tx.aborted,
 			      0) ||
-	    nla_put_u64_64bit(skb, POST_A_CARRIER_RX_EXPIRED, ps->rx_expired,
+	    nla_put_u64_64bit(skb, POST_A_CARRIER_RX_EXPIRED, ps->rx.expired,
 			      0) ||
-	    nla_put_u32(skb, POST_A_CARRIER_PROTO_ERRORS, ps->proto_errors) ||
+	    nla_put_u32(skb, POST_A_CARRIER_PROTO_ERRORS, ps->rx.proto_errors) ||
 	    nla_put_u32(skb, POST_A_CARRIER_ERROR, READ_ONCE(sk->sk_err)))
 		goto cancel;
 	nla_nest_end(skb, nest);

@@ -19,8 +19,8 @@
  *    The others queue io_work.
  *  - Lock order: lock_sock(carrier) -> lock_sock(transient) (taken by
  *    kernel_sendmsg and around read_sock). Never the reverse.
- *  - A listener's accept_lock (spinlock, process context only) protects its
- *    children and accept_q lists, child->child_dead and ->listening.
+ *  - A listener's lsn.lock (spinlock, process context only) protects its
+ *    children and lsn.accept_q lists, each child's child.dead and lsn.listening.
  *  - The namespace's socks_lock (spinlock, _bh: the last reference on a
  *    sock, whose destructor unlinks it, may go in softirq) protects its
  *    list of carriers (net_node); netlink.c takes a reference on a carrier
@@ -85,11 +85,11 @@ struct post_rxp {
 
 #define POST_ACK_FRAME_MAX	(POST_FRAME_HDR_LEN + 8 * POST_WIRE_ACK_MAX)
 
-/* What the frame in progress (ps->tx_kind) is. */
+/* What the frame in progress (ps->tx.kind) is. */
 enum post_tx_frame {
 	POST_TXF_NONE,
-	POST_TXF_DATA,		/* START or DATA of ps->tx_msg */
-	POST_TXF_CTL,		/* ABORT or EXPIRED of ps->tx_msg, on ctlq */
+	POST_TXF_DATA,		/* START or DATA of ps->tx.msg */
+	POST_TXF_CTL,		/* ABORT or EXPIRED of ps->tx.msg, on ctlq */
 	POST_TXF_ACK,		/* an ACK frame: no message */
 };
 
@@ -102,18 +102,18 @@ enum post_tx_state {
 };
 
 /*
- * A message. Send side: in ps->txq (q), then ps->tx_unacked (by seq), in
- * the ps->tx_pending tree (node, by id) until it ends; on ps->tx_started
- * (plist) while partial on the wire. Receive side: in rx_partial, then
- * rx_ready, in the ps->rx_open tree (node, by seq) until it ends; then on
- * ps->ctlq while its EXPIRED frame waits.
+ * A message. Send side: in ps->tx.queue (q), then ps->tx.unacked (by seq), in
+ * the ps->tx.pending tree (node, by id) until it ends; on ps->tx.started
+ * (plist) while partial on the wire. Receive side: in rx.partial, then
+ * rx.ready, in the ps->rx.open tree (node, by seq) until it ends; then on
+ * ps->tx.ctlq while its EXPIRED frame waits.
  */
 struct post_msg {
 	struct list_head	list;
 	struct list_head	pieces;
-	struct list_head	plist;	/* tx: ps->tx_started */
+	struct list_head	plist;	/* tx: ps->tx.started */
 	struct post_qent	q;	/* tx: place in the send queue */
-	struct rb_node		node;	/* tx: tx_pending by id; rx: rx_open */
+	struct rb_node		node;	/* tx: tx.pending by id; rx: rx.open */
 	u64			id;	/* the sender's message id */
 	u64			seq;	/* on the wire (frame.h), 0: not started */
 	u64			len;	/* whole message */
@@ -128,7 +128,7 @@ struct post_msg {
 	u8			state;	/* enum post_tx_state */
 	u8			ctl;	/* frame type to send while on ctlq */
 	bool			started; /* tx: START frame built */
-	bool			partial; /* tx: on tx_started, reserved */
+	bool			partial; /* tx: on tx.started, reserved */
 	bool			filling; /* tx: sendmsg() copies it, unlocked */
 	bool			immediate;
 	bool			doomed;	/* tx: ended while its frame was going */
@@ -214,8 +214,161 @@ enum post_rx_state {
 	POST_RX_MSG_HDR,
 	POST_RX_ACK,		/* an ACK frame's list of seqs */
 	POST_RX_DATA,
-	POST_RX_DIRECT,		/* data straight to the reader (rx_user) */
+	POST_RX_DIRECT,		/* data straight to the reader (rx.user) */
 	POST_RX_DIRECT_HDR,	/* the next DATA header of that message */
+};
+
+/*
+ * The handshake (transient.c, rx.c): our preamble out, the peer's in.
+ * Under lock_sock(carrier); hs.tcp_up is read by poll() too.
+ */
+struct post_hs {
+	u8			pre_sent;	/* bytes of our preamble in TCP */
+	u8			pre_got;	/* ... of the peer's, collected */
+	u8			pre[POST_PREAMBLE_LEN];
+	struct post_limits	adv;	/* what our preamble advertises */
+	struct post_limits	peer;	/* what the peer's advertised */
+	u32			conn_gen;	/* connections so far */
+	bool			tcp_up;
+	unsigned long		deadline;	/* jiffies */
+};
+
+/*
+ * The send side (sched.c): the queue, the frame in progress, messages
+ * waiting for the peer's word, the wire's flow control and counters.
+ * Under lock_sock(carrier); nice_queued is read by poll() (READ_ONCE),
+ * filling is set while sendmsg() copies without the lock.
+ */
+struct post_tx {
+	struct post_queue	queue;		/* messages with bytes to send */
+	struct list_head	unacked;	/* POST_TX_SENT, in send order */
+	struct rb_root		pending;	/* every message not yet ended */
+	struct list_head	ctlq;		/* ACK/EXPIRED/ABORT to send */
+	u64			next_deadline;	/* ns, 0: none */
+	u64			failed[POST_FAILED_HISTORY];	/* ids, a ring */
+	u32			nr_failed;
+	u32			nr_unacked;
+	u64			next_id;
+	u32			queued;
+	u32			nice_queued[POST_NICE_LEVELS];
+	/* wire flow control: the peer's limits (frame.h, 3) */
+	u64			seq;		/* last seq started */
+	u64			acked_cum;	/* the peer's cumulative ACK */
+	struct list_head	started;	/* partial messages */
+	u32			nr_partial;
+	u64			reserved;	/* their lengths */
+	/* the frame in progress: kind says what it is */
+	u8			kind;		/* POST_TXF_* */
+	struct post_msg		*msg;		/* its message (DATA, CTL) */
+	struct post_piece	*piece;		/* ... its data, or NULL */
+	u32			off;		/* ... bytes of it sent */
+	u8			hdr_len;	/* what hdr sends first */
+	u8			ack_len;	/* an ACK begins the frame */
+	bool			start;		/* the frame is a START */
+	u8			hdr[POST_ACK_FRAME_MAX + POST_FRAME_HDR_LEN +
+				    POST_MSG_HDR_LEN];
+	bool			fin;		/* SHUT_WR once queue drains */
+	bool			shut;		/* transient's write side closed */
+	bool			corked;		/* a frame went with MSG_MORE */
+	bool			flush;		/* ... and one must not wait */
+	bool			peer_fin;	/* no ACK can come any more */
+	struct post_msg		*filling;	/* being copied, unlocked */
+	/* counters (POST_INFO) */
+	u64			msgs;		/* sent */
+	u64			bytes;		/* ... their bytes */
+	u64			direct_bytes;	/* from sendmsg() into TCP */
+	u64			spliced_bytes;	/* from pieces, by reference */
+	u64			acked;
+	u64			expired;
+	u64			aborted;
+};
+
+/*
+ * The receive side (rx.c): the parser, reassembly, complete messages and
+ * the reader that takes one straight from TCP. Under lock_sock(carrier);
+ * nr_ready, waiters and kick are read locklessly (poll(), data_ready).
+ */
+struct post_rx {
+	enum post_rx_state	state;
+	u32			hdr_len;	/* bytes of hdr collected */
+	u32			want;		/* ... of this many */
+	u8			hdr[8 * POST_WIRE_ACK_MAX];
+	struct post_frame	frame;
+	struct post_msg		*msg;		/* message the frame feeds */
+	u32			data_left;	/* of the frame's payload */
+	struct list_head	ready;		/* complete messages */
+	struct list_head	partial;	/* reassembling messages */
+	u32			nr_ready;	/* READ_ONCE from poll */
+	u32			nr_partial;
+	bool			stalled;	/* stopped reading TCP: memory */
+	bool			backlog;	/* reading what waited meanwhile */
+	u32			backlog_seq;	/* ... TCP's rcv_nxt at resume */
+	u32			tcp_seq;	/* TCP seq of the header parsed */
+	int			waiters;	/* in recvmsg(), READ_ONCE */
+	bool			kick;		/* data_ready woke them */
+	u64			parse_done;	/* completed, no lifetime */
+	u64			parse_ctl;	/* ACK, EXPIRED handled */
+	u64			parse_timed;	/* STARTs with a lifetime */
+	struct timer_list	timer;		/* ACKs a reader may leave */
+	u64			next_deadline;	/* ns, 0: none */
+	/* a message read straight into a recvmsg() caller's buffer */
+	struct msghdr		*user;		/* while it reads */
+	size_t			user_len;
+	int			user_done;	/* bytes of it copied */
+	struct post_rcvinfo	user_info;
+	u64			direct_seq;
+	u64			direct_deadline;
+	u32			direct_left;	/* of the frame */
+	u64			direct_msg_left;
+	u32			direct_slice;	/* copied since TCP's backlog */
+	/* wire seqs received (frame.h, 2) */
+	u64			last_start;	/* seq of the last START */
+	struct rb_root		open;		/* not ended yet, by seq */
+	u64			reserved;	/* partial messages' lengths */
+	u32			ctl_charge;	/* EXPIRED frames waiting */
+	u64			stall_ns;	/* when the stall began */
+	u32			partial_charge;	/* reassembly memory */
+	/* counters (POST_INFO) */
+	u64			msgs;		/* received */
+	u64			bytes;		/* ... their bytes */
+	u64			direct_msgs;	/* copied straight to a reader */
+	u64			held_bytes;	/* reassembled in TCP's pages */
+	u64			copied_bytes;	/* ... copied (short runs) */
+	u64			expired;
+	u32			proto_errors;	/* reset for EPROTO */
+};
+
+/* Our acknowledgements of what was received (rx.c). Under lock_sock. */
+struct post_ack {
+	u64			extra[POST_WIRE_ACK_MAX];
+	u8			nr_extra;
+	bool			pending;	/* something to acknowledge */
+	u32			count;		/* messages since the last ACK */
+	bool			timed;		/* due at (jiffies) */
+	unsigned long		at;
+	struct timer_list	timer;
+};
+
+/* Delivery events (sched.c); count is read locklessly by poll(). */
+struct post_events {
+	struct list_head	queue;
+	u32			count;
+	u64			dropped;
+};
+
+/* A listener's children (listen.c). Under lock. */
+struct post_listener {
+	spinlock_t		lock;		/* process context only */
+	struct list_head	children;	/* handshaking */
+	struct list_head	accept_q;	/* ready for accept() */
+	bool			listening;
+};
+
+/* A child of a listener (listen.c), under the listener's lsn.lock. */
+struct post_child {
+	struct post_sock	*parent;	/* holds a reference */
+	struct list_head	node;
+	bool			dead;
 };
 
 struct post_sock {
@@ -240,133 +393,25 @@ struct post_sock {
 	struct post_cand	*cands;		/* POST_CANDIDATES */
 	struct post_race	*race;
 
-	/* handshake: our preamble out, the peer's in */
-	u8			tx_pre_off;
-	u8			rx_pre_len;
-	u8			rx_pre[POST_PREAMBLE_LEN];
-	struct post_limits	adv;	/* what our preamble advertises */
-	u32			conn_gen;	/* connections so far */
-	struct post_limits	peer;	/* what the peer's advertised */
-	bool			tcp_up;
-	unsigned long		hs_deadline;
+	struct post_hs		hs;
+	struct post_tx		tx;
+	struct post_rx		rx;
+	struct post_ack		ack;
+	struct post_events	ev;
+	struct post_scan	scan;		/* transient's lock (scan.c) */
 
-	/* send side (sched.c) */
-	struct post_queue	txq;		/* messages with bytes to send */
-	struct list_head	tx_unacked;	/* POST_TX_SENT, in send order */
-	struct rb_root		tx_pending;	/* every message not yet ended */
-	struct list_head	ctlq;		/* ACK/EXPIRED/ABORT to send */
+	/* lifetimes of both directions (sched.c) */
 	struct hrtimer		sched_timer;	/* next lifetime to end */
 	u64			timer_at;	/* ns it is armed for, 0: idle */
-	u64			tx_next_deadline;	/* ns, 0: none */
-	u64			rx_next_deadline;
-	u64			failed[POST_FAILED_HISTORY];	/* ids, a ring */
-	u32			nr_failed;
-	u32			tx_nr_unacked;
-	u64			next_id;
-	u64			msgs_sent;
-	u64			tx_bytes;	/* of messages sent */
-	u64			tx_direct_bytes; /* from sendmsg() into TCP */
-	u64			tx_spliced_bytes; /* from pieces, by reference */
-	u64			msgs_acked;
-	u64			msgs_expired;
-	u64			msgs_aborted;
-	u64			rx_expired;
-	u32			tx_queued;
-	u32			tx_nice_queued[POST_NICE_LEVELS];
-	/* wire flow control: the peer's limits (frame.h, 3) */
-	u64			tx_seq;		/* last seq started */
-	u64			tx_acked_cum;	/* the peer's cumulative ACK */
-	struct list_head	tx_started;	/* partial messages */
-	u32			tx_nr_partial;
-	u64			tx_reserved;	/* their lengths */
-	/* the frame in progress: tx_kind says what it is */
-	u8			tx_kind;	/* POST_TXF_* */
-	struct post_msg		*tx_msg;	/* its message (DATA, CTL) */
-	struct post_piece	*tx_piece;	/* ... its data, or NULL */
-	u32			tx_off;		/* ... bytes of it sent */
-	u8			tx_hdr_len;	/* what tx_hdr sends first */
-	u8			tx_ack_len;	/* an ACK begins the frame */
-	bool			tx_start;	/* the frame is a START */
-	u8			tx_hdr[POST_ACK_FRAME_MAX + POST_FRAME_HDR_LEN +
-				       POST_MSG_HDR_LEN];
-	bool			tx_fin;		/* SHUT_WR once queue drains */
-	bool			tx_shut;	/* transient's write side closed */
-	bool			tx_corked;	/* a frame went with MSG_MORE */
-	bool			tx_flush;	/* ... and one must not wait */
-	bool			tx_peer_fin;	/* no ACK can come any more */
-	struct post_msg		*tx_filling;	/* being copied, unlocked */
-	bool			drain;		/* closed gracefully: drain.c */
-	bool			orphan;		/* closed, still sending: drain.c */
+
+	/* close (drain.c) */
+	bool			drain;		/* closed gracefully */
+	bool			orphan;		/* closed, still sending */
 	unsigned long		orphan_end;	/* ... until then (jiffies) */
 	struct work_struct	destroy_work;	/* ... its teardown */
 
-	/* events (sched.c), read locklessly by poll: ev_count */
-	struct list_head	evq;
-	u32			ev_count;
-	u64			events_dropped;
-
-	/* receive side (rx.c) */
-	enum post_rx_state	rx_state;
-	u32			rx_hdr_len;	/* bytes of rx_hdr collected */
-	u32			rx_want;	/* ... of this many */
-	u8			rx_hdr[8 * POST_WIRE_ACK_MAX];
-	struct post_frame	rx_frame;
-	struct post_msg		*rx_msg;	/* message the frame feeds */
-	u32			rx_data_left;	/* of the frame's payload */
-	struct list_head	rx_ready;	/* complete messages */
-	struct list_head	rx_partial;	/* reassembling messages */
-	u32			rx_nr_ready;	/* READ_ONCE from poll */
-	u32			rx_nr_partial;
-	bool			rx_stalled;	/* stopped reading TCP: memory */
-	bool			rx_backlog;	/* reading what waited meanwhile */
-	u32			rx_backlog_seq;	/* ... TCP's rcv_nxt at resume */
-	u32			rx_tcp_seq;	/* TCP seq of the header parsed */
-	int			rx_waiters;	/* in recvmsg(), READ_ONCE */
-	bool			rx_kick;	/* data_ready woke them */
-	struct post_scan	scan;		/* transient's lock (scan.c) */
-	u64			rx_parse_done;	/* ... completed, no lifetime */
-	u64			rx_parse_ctl;	/* ... ACK, EXPIRED handled */
-	u64			rx_parse_timed;	/* ... STARTs with a lifetime */
-	struct timer_list	rx_timer;	/* ACKs a reader may leave */
-	/* a message read straight into a recvmsg() caller's buffer */
-	struct msghdr		*rx_user;	/* while it reads */
-	size_t			rx_user_len;
-	int			rx_user_done;	/* bytes of it copied */
-	struct post_rcvinfo	rx_user_info;
-	u64			rx_direct_seq;
-	u64			rx_direct_deadline;
-	u32			rx_direct_left;	/* of the frame */
-	u64			rx_direct_msg_left;
-	u32			rx_direct_slice; /* copied since TCP's backlog */
-	/* wire seqs received (frame.h, 2) and our acknowledgements of them */
-	u64			rx_last_start;	/* seq of the last START */
-	struct rb_root		rx_open;	/* not ended yet, by seq */
-	u64			rx_reserved;	/* partial messages' lengths */
-	u32			rx_ctl_charge;	/* EXPIRED frames waiting */
-	u64			ack_extra[POST_WIRE_ACK_MAX];
-	u8			ack_nr_extra;
-	bool			ack_pending;	/* something to acknowledge */
-	u32			ack_count;	/* messages since the last ACK */
-	bool			ack_timed;	/* due at ack_at (jiffies) */
-	unsigned long		ack_at;
-	struct timer_list	ack_timer;
-	u64			rx_stall_ns;	/* when the stall began */
-	u32			rx_partial_charge;	/* reassembly memory */
-	u64			msgs_received;
-	u64			rx_bytes;	/* of messages received */
-	u64			rx_direct_msgs;	/* copied straight to a reader */
-	u64			rx_held_bytes;	/* reassembled in TCP's pages */
-	u64			rx_copied_bytes; /* ... copied (short runs) */
-	u32			proto_errors;	/* reset for EPROTO */
-
-	/* listener (accept_lock) and child */
-	spinlock_t		accept_lock;
-	struct list_head	children;	/* handshaking */
-	struct list_head	accept_q;	/* ready for accept() */
-	bool			listening;
-	struct post_sock	*parent;	/* holds a reference */
-	struct list_head	child_node;
-	bool			child_dead;
+	struct post_listener	lsn;
+	struct post_child	child;
 
 	struct list_head	net_node;	/* post_net.socks, until closed */
 	u64			net_id;		/* order in that list */
@@ -568,7 +613,7 @@ bool post_tx_room(const struct post_sock *ps, u8 nice);
 /* Frames queued or half written for the wire (data or control). */
 static inline bool post_tx_busy(const struct post_sock *ps)
 {
-	return ps->tx_kind || ps->txq.count || !list_empty(&ps->ctlq);
+	return ps->tx.kind || ps->tx.queue.count || !list_empty(&ps->tx.ctlq);
 }
 
 int post_tx_abort(struct post_sock *ps, u64 id);

@@ -12,7 +12,7 @@
  * are left (they wait in TCP: scan.c), and reads nothing for a carrier
  * accept() has not returned yet.
  *
- * Limits (frame.h, 3): our preamble advertises ps->adv, computed once per
+ * Limits (frame.h, 3): our preamble advertises ps->hs.adv, computed once per
  * connection (post_rx_limits()): max msg POST_MAX_MSG_SIZE, max partials
  * POST_MAX_PARTIALS, rx budget max msg + SO_RCVBUF. A peer that exceeds
  * them, or any rule of frame.h, gets the carrier reset with EPROTO.
@@ -27,23 +27,23 @@
  * allocation sizes, by three times it.
  *
  * Acknowledgements (frame.h, 4) are state, not allocations: the messages
- * not yet ended are in ps->rx_open by seq, so the cumulative seq is the
+ * not yet ended are in ps->rx.open by seq, so the cumulative seq is the
  * first of them minus one; up to POST_WIRE_ACK_MAX seqs read beyond it
- * wait in ps->ack_extra (more are covered by a later cumulative ACK). An
+ * wait in ps->ack.extra (more are covered by a later cumulative ACK). An
  * ACK goes with the next frame we send, after POST_WIRE_ACK_MAX messages,
  * or POST_WIRE_ACK_DELAY_MS (rounded up to the timer tick) after the reader
- * drained the carrier (ack_timer queues io_work).
+ * drained the carrier (ack.timer queues io_work).
  *
  * Lifetime: a message whose START frame carried one gets a deadline (its
  * arrival + lifetime - srtt/2). Complete past it, or still unread at it,
  * it is dropped and an EXPIRED frame goes back (the message's struct waits
- * on ps->ctlq, charged to sk_rmem_alloc). ACK and EXPIRED frames from the
+ * on ps->tx.ctlq, charged to sk_rmem_alloc). ACK and EXPIRED frames from the
  * peer are handed to sched.c.
  *
  * Locking: all functions run with lock_sock(carrier) held in process
  * context; post_rx_pull() also takes lock_sock(transient) around
  * read_sock(), whose actor may sleep (tcp_read_sock holds no spinlock).
- * rx_nr_ready is read locklessly by poll.
+ * rx.nr_ready is read locklessly by poll.
  */
 #include <linux/ktime.h>
 #include <linux/sizes.h>
@@ -133,16 +133,16 @@ void post_rx_limits(struct post_sock *ps)
 {
 	u64 budget = (u64)ps->max_msg_size + READ_ONCE(ps->sk.sk_rcvbuf);
 
-	ps->adv.max_msg = ps->max_msg_size;
-	ps->adv.max_partials = POST_MAX_PARTIALS;
-	ps->adv.rx_budget = min_t(u64, budget, U32_MAX);
+	ps->hs.adv.max_msg = ps->max_msg_size;
+	ps->hs.adv.max_partials = POST_MAX_PARTIALS;
+	ps->hs.adv.rx_budget = min_t(u64, budget, U32_MAX);
 }
 
 static struct post_msg *post_rx_find(struct post_sock *ps, u64 seq)
 {
 	struct post_msg *msg;
 
-	list_for_each_entry(msg, &ps->rx_partial, list)
+	list_for_each_entry(msg, &ps->rx.partial, list)
 		if (msg->seq == seq)
 			return msg;
 	return NULL;
@@ -151,7 +151,7 @@ static struct post_msg *post_rx_find(struct post_sock *ps, u64 seq)
 /* The open tree: every received message not ended yet, by seq. */
 static void post_rx_open_insert(struct post_sock *ps, struct post_msg *msg)
 {
-	struct rb_node **link = &ps->rx_open.rb_node, *parent = NULL;
+	struct rb_node **link = &ps->rx.open.rb_node, *parent = NULL;
 
 	while (*link) {
 		parent = *link;
@@ -161,16 +161,16 @@ static void post_rx_open_insert(struct post_sock *ps, struct post_msg *msg)
 			link = &parent->rb_right;
 	}
 	rb_link_node(&msg->node, parent, link);
-	rb_insert_color(&msg->node, &ps->rx_open);
+	rb_insert_color(&msg->node, &ps->rx.open);
 }
 
 /* Every seq up to this one has ended here: what an ACK says is done. */
 u64 post_rx_cum(struct post_sock *ps)
 {
-	struct rb_node *n = rb_first(&ps->rx_open);
+	struct rb_node *n = rb_first(&ps->rx.open);
 
 	return n ? rb_entry(n, struct post_msg, node)->seq - 1 :
-		   ps->rx_last_start;
+		   ps->rx.last_start;
 }
 
 /*
@@ -180,14 +180,14 @@ u64 post_rx_cum(struct post_sock *ps)
  */
 static void post_rx_end(struct post_sock *ps, struct post_msg *msg, bool read)
 {
-	rb_erase(&msg->node, &ps->rx_open);
+	rb_erase(&msg->node, &ps->rx.open);
 	RB_CLEAR_NODE(&msg->node);
-	ps->ack_pending = true;
+	ps->ack.pending = true;
 	if (!read)
 		return;
-	ps->ack_count++;
-	if (msg->seq > post_rx_cum(ps) && ps->ack_nr_extra < POST_WIRE_ACK_MAX)
-		ps->ack_extra[ps->ack_nr_extra++] = msg->seq;
+	ps->ack.count++;
+	if (msg->seq > post_rx_cum(ps) && ps->ack.nr_extra < POST_WIRE_ACK_MAX)
+		ps->ack.extra[ps->ack.nr_extra++] = msg->seq;
 }
 
 static void post_rx_drop(struct post_sock *ps, struct post_msg *msg)
@@ -202,21 +202,21 @@ static void post_rx_drop(struct post_sock *ps, struct post_msg *msg)
 /* A partial message is no longer partial: release its reservation. */
 static void post_rx_unreserve(struct post_sock *ps, struct post_msg *msg)
 {
-	ps->rx_nr_partial--;
-	ps->rx_partial_charge -= msg->charge;
+	ps->rx.nr_partial--;
+	ps->rx.partial_charge -= msg->charge;
 	if (msg->partial) {
 		msg->partial = false;
-		ps->rx_reserved -= msg->len;
+		ps->rx.reserved -= msg->len;
 	}
 }
 
 /* Should the next frame we send be an ACK? @data: a data frame goes. */
 bool post_ack_wanted(struct post_sock *ps, bool data)
 {
-	if (!ps->ack_pending)
+	if (!ps->ack.pending)
 		return false;
-	return data || ps->ack_count >= POST_WIRE_ACK_MAX ||
-	       (ps->ack_timed && time_after_eq(jiffies, ps->ack_at));
+	return data || ps->ack.count >= POST_WIRE_ACK_MAX ||
+	       (ps->ack.timed && time_after_eq(jiffies, ps->ack.at));
 }
 
 static int post_u64_cmp(const void *a, const void *b)
@@ -235,17 +235,17 @@ u32 post_ack_build(struct post_sock *ps, u8 *buf)
 	u64 cum = post_rx_cum(ps);
 	u32 i, n = 0;
 
-	sort(ps->ack_extra, ps->ack_nr_extra, sizeof(u64), post_u64_cmp, NULL);
-	for (i = 0; i < ps->ack_nr_extra; i++)
-		if (ps->ack_extra[i] > cum)
-			ps->ack_extra[n++] = ps->ack_extra[i];
+	sort(ps->ack.extra, ps->ack.nr_extra, sizeof(u64), post_u64_cmp, NULL);
+	for (i = 0; i < ps->ack.nr_extra; i++)
+		if (ps->ack.extra[i] > cum)
+			ps->ack.extra[n++] = ps->ack.extra[i];
 	post_frame_encode(buf, POST_FRAME_ACK, 8 * n, cum);
-	post_ack_encode(buf + POST_FRAME_HDR_LEN, ps->ack_extra, n);
-	ps->ack_nr_extra = 0;
-	ps->ack_count = 0;
-	ps->ack_pending = false;
-	ps->ack_timed = false;
-	del_timer(&ps->ack_timer);
+	post_ack_encode(buf + POST_FRAME_HDR_LEN, ps->ack.extra, n);
+	ps->ack.nr_extra = 0;
+	ps->ack.count = 0;
+	ps->ack.pending = false;
+	ps->ack.timed = false;
+	del_timer(&ps->ack.timer);
 	return POST_FRAME_HDR_LEN + 8 * n;
 }
 
@@ -255,8 +255,8 @@ u32 post_ack_len(struct post_sock *ps)
 	u64 cum = post_rx_cum(ps);
 	u32 i, n = 0;
 
-	for (i = 0; i < ps->ack_nr_extra; i++)
-		n += ps->ack_extra[i] > cum;
+	for (i = 0; i < ps->ack.nr_extra; i++)
+		n += ps->ack.extra[i] > cum;
 	return POST_FRAME_HDR_LEN + 8 * n;
 }
 
@@ -278,40 +278,40 @@ unsigned long post_ack_delay(void)
  */
 void post_ack_drained(struct post_sock *ps)
 {
-	if (!ps->ack_pending || ps->ack_timed)
+	if (!ps->ack.pending || ps->ack.timed)
 		return;
-	ps->ack_timed = true;
-	ps->ack_at = jiffies + post_ack_delay();
-	mod_timer(&ps->ack_timer, ps->ack_at);
+	ps->ack.timed = true;
+	ps->ack.at = jiffies + post_ack_delay();
+	mod_timer(&ps->ack.timer, ps->ack.at);
 }
 
 /* What is pending must go with the next push (no timer needed). */
 void post_ack_now(struct post_sock *ps)
 {
-	ps->ack_timed = true;
-	ps->ack_at = jiffies;
+	ps->ack.timed = true;
+	ps->ack.at = jiffies;
 }
 
 static void post_ack_timer(struct timer_list *t)
 {
-	struct post_sock *ps = from_timer(ps, t, ack_timer);
+	struct post_sock *ps = from_timer(ps, t, ack.timer);
 
 	post_queue_io(ps);
 }
 
 void post_ack_init(struct post_sock *ps)
 {
-	timer_setup(&ps->ack_timer, post_ack_timer, 0);
+	timer_setup(&ps->ack.timer, post_ack_timer, 0);
 }
 
 /* No ACK timer may run after this (the carrier is going away). */
 void post_ack_stop(struct post_sock *ps)
 {
-	del_timer_sync(&ps->ack_timer);
-	ps->ack_pending = false;
-	ps->ack_timed = false;
-	ps->ack_nr_extra = 0;
-	ps->ack_count = 0;
+	del_timer_sync(&ps->ack.timer);
+	ps->ack.pending = false;
+	ps->ack.timed = false;
+	ps->ack.nr_extra = 0;
+	ps->ack.count = 0;
 }
 
 /*
@@ -325,9 +325,9 @@ bool post_rx_throttled(struct post_sock *ps)
 {
 	struct sock *sk = &ps->sk;
 
-	return ps->rx_nr_ready &&
-	       sk_rmem_alloc_get(sk) - ps->rx_partial_charge -
-	       ps->rx_ctl_charge >= READ_ONCE(sk->sk_rcvbuf);
+	return ps->rx.nr_ready &&
+	       sk_rmem_alloc_get(sk) - ps->rx.partial_charge -
+	       ps->rx.ctl_charge >= READ_ONCE(sk->sk_rcvbuf);
 }
 
 /*
@@ -336,9 +336,9 @@ bool post_rx_throttled(struct post_sock *ps)
  */
 void post_rx_stall(struct post_sock *ps)
 {
-	ps->rx_stalled = true;
-	if (!ps->rx_stall_ns)
-		ps->rx_stall_ns = ktime_get_ns();
+	ps->rx.stalled = true;
+	if (!ps->rx.stall_ns)
+		ps->rx.stall_ns = ktime_get_ns();
 }
 
 /*
@@ -347,10 +347,10 @@ void post_rx_stall(struct post_sock *ps)
  */
 void post_rx_resume(struct post_sock *ps, bool kick)
 {
-	ps->rx_stalled = false;
+	ps->rx.stalled = false;
 	if (ps->tsock) {
-		ps->rx_backlog_seq = READ_ONCE(tcp_sk(ps->tsock->sk)->rcv_nxt);
-		ps->rx_backlog = true;
+		ps->rx.backlog_seq = READ_ONCE(tcp_sk(ps->tsock->sk)->rcv_nxt);
+		ps->rx.backlog = true;
 	}
 	if (kick)
 		post_queue_io(ps);
@@ -359,12 +359,12 @@ void post_rx_resume(struct post_sock *ps, bool kick)
 /* When the frame just parsed arrived, as far as lifetimes go. */
 static u64 post_rx_arrival(struct post_sock *ps, u64 now)
 {
-	if (ps->rx_backlog) {
-		if (before(ps->rx_tcp_seq, ps->rx_backlog_seq))
-			return ps->rx_stall_ns;
-		ps->rx_backlog = false;
+	if (ps->rx.backlog) {
+		if (before(ps->rx.tcp_seq, ps->rx.backlog_seq))
+			return ps->rx.stall_ns;
+		ps->rx.backlog = false;
 	}
-	ps->rx_stall_ns = 0;
+	ps->rx.stall_ns = 0;
 	return now;
 }
 
@@ -380,7 +380,7 @@ static void post_rx_expired(struct post_sock *ps, struct post_msg *msg)
 		post_rx_uncharge(ps, p->truesize);
 		post_rxp_free(p);
 	}
-	ps->rx_expired++;
+	ps->rx.expired++;
 	post_rx_end(ps, msg, false);
 	post_ctl_queue(ps, msg, POST_FRAME_EXPIRED);
 }
@@ -388,21 +388,21 @@ static void post_rx_expired(struct post_sock *ps, struct post_msg *msg)
 static void post_rx_complete(struct post_sock *ps, struct post_msg *msg)
 {
 	if (!msg->deadline)	/* as the scanner counts (scan.c) */
-		WRITE_ONCE(ps->rx_parse_done, ps->rx_parse_done + 1);
+		WRITE_ONCE(ps->rx.parse_done, ps->rx.parse_done + 1);
 	post_rx_unreserve(ps, msg);
 	if (msg->deadline && msg->deadline <= ktime_get_ns()) {
 		post_rx_expired(ps, msg);
 		return;
 	}
 	msg->done = msg->len;	/* from now on: bytes not yet read */
-	list_move_tail(&msg->list, &ps->rx_ready);
-	WRITE_ONCE(ps->rx_nr_ready, ps->rx_nr_ready + 1);
-	ps->msgs_received++;
-	ps->rx_bytes += msg->len;
+	list_move_tail(&msg->list, &ps->rx.ready);
+	WRITE_ONCE(ps->rx.nr_ready, ps->rx.nr_ready + 1);
+	ps->rx.msgs++;
+	ps->rx.bytes += msg->len;
 	post_stat_add(POST_STAT_MSGS_RECEIVED, 1);
 	if (msg->deadline &&
-	    (!ps->rx_next_deadline || msg->deadline < ps->rx_next_deadline)) {
-		ps->rx_next_deadline = msg->deadline;
+	    (!ps->rx.next_deadline || msg->deadline < ps->rx.next_deadline)) {
+		ps->rx.next_deadline = msg->deadline;
 		post_sched_arm(ps);
 	}
 }
@@ -414,20 +414,20 @@ void post_rx_expire(struct post_sock *ps, u64 now)
 	bool dropped = false;
 	u64 next = 0;
 
-	list_for_each_entry_safe(msg, tmp, &ps->rx_ready, list) {
+	list_for_each_entry_safe(msg, tmp, &ps->rx.ready, list) {
 		if (!msg->deadline || msg->off || msg->done != msg->len)
 			continue;	/* no lifetime, or being read */
 		if (msg->deadline <= now) {
 			post_rx_expired(ps, msg);
-			WRITE_ONCE(ps->rx_nr_ready, ps->rx_nr_ready - 1);
+			WRITE_ONCE(ps->rx.nr_ready, ps->rx.nr_ready - 1);
 			dropped = true;
 			continue;
 		}
 		if (!next || msg->deadline < next)
 			next = msg->deadline;
 	}
-	ps->rx_next_deadline = next;
-	if (dropped && !ps->rx_nr_ready)
+	ps->rx.next_deadline = next;
+	if (dropped && !ps->rx.nr_ready)
 		post_ack_drained(ps);
 }
 
@@ -442,28 +442,28 @@ static int post_rx_begin_data(struct post_sock *ps, struct post_msg *msg,
 	    (data && msg->done + len < msg->len && len < POST_WIRE_DATA_MIN))
 		return -EPROTO;
 
-	ps->rx_msg = msg;
-	ps->rx_data_left = len;
-	ps->rx_state = POST_RX_DATA;
+	ps->rx.msg = msg;
+	ps->rx.data_left = len;
+	ps->rx.state = POST_RX_DATA;
 	return 0;
 }
 
 /*
- * @n bytes of the frame's payload, at @off of @skb: a piece of rx_msg.
+ * @n bytes of the frame's payload, at @off of @skb: a piece of rx.msg.
  * Reassembly is bounded by the advertised budget and, in true sizes, by
  * three times it.
  */
 static int post_rx_take(struct post_sock *ps, struct sk_buff *skb, u32 off,
 			u32 n)
 {
-	u64 limit = 3 * (u64)ps->adv.rx_budget;
-	struct post_msg *msg = ps->rx_msg;
+	u64 limit = 3 * (u64)ps->hs.adv.rx_budget;
+	struct post_msg *msg = ps->rx.msg;
 	struct post_rxp *p;
 
 	p = post_rxp_get(ps, skb, off, n);
 	if (!p)
 		return -ENOBUFS;
-	if (ps->rx_partial_charge + p->truesize > limit) {
+	if (ps->rx.partial_charge + p->truesize > limit) {
 		post_rxp_free(p);
 		return -EPROTO;
 	}
@@ -471,39 +471,39 @@ static int post_rx_take(struct post_sock *ps, struct sk_buff *skb, u32 off,
 		post_rxp_free(p);
 		return -ENOBUFS;	/* the carrier is reset: mem.c */
 	}
-	ps->rx_partial_charge += p->truesize;
+	ps->rx.partial_charge += p->truesize;
 	list_add_tail(&p->list, &msg->pieces);
 	if (p->skb)
-		ps->rx_held_bytes += n;
+		ps->rx.held_bytes += n;
 	else
-		ps->rx_copied_bytes += n;
+		ps->rx.copied_bytes += n;
 	msg->done += n;
-	ps->rx_data_left -= n;
+	ps->rx.data_left -= n;
 	return 0;
 }
 
-/* Collect @want bytes into rx_hdr in state @state next. */
+/* Collect @want bytes into rx.hdr in state @state next. */
 static void post_rx_expect(struct post_sock *ps, enum post_rx_state state,
 			   u32 want)
 {
-	ps->rx_state = state;
-	ps->rx_want = want;
-	ps->rx_hdr_len = 0;
+	ps->rx.state = state;
+	ps->rx.want = want;
+	ps->rx.hdr_len = 0;
 }
 
 /* A frame header arrived: check it against our state and pick what's next. */
 static int post_rx_frame(struct post_sock *ps)
 {
-	struct post_frame *f = &ps->rx_frame;
+	struct post_frame *f = &ps->rx.frame;
 	struct post_msg *msg;
 
-	if (post_frame_decode(ps->rx_hdr, f))
+	if (post_frame_decode(ps->rx.hdr, f))
 		return -EPROTO;
 
 	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
 	switch (f->type) {
 	case POST_FRAME_START:
-		if (f->seq != ps->rx_last_start + 1)
+		if (f->seq != ps->rx.last_start + 1)
 			return -EPROTO;
 		post_rx_expect(ps, POST_RX_MSG_HDR, POST_MSG_HDR_LEN);
 		return 0;
@@ -524,10 +524,10 @@ static int post_rx_frame(struct post_sock *ps)
 			post_rx_expect(ps, POST_RX_ACK, f->len);
 			return 0;
 		}
-		WRITE_ONCE(ps->rx_parse_ctl, ps->rx_parse_ctl + 1);
+		WRITE_ONCE(ps->rx.parse_ctl, ps->rx.parse_ctl + 1);
 		return post_tx_acked(ps, f->seq, NULL, 0);
 	default:	/* EXPIRED: about a message we sent */
-		WRITE_ONCE(ps->rx_parse_ctl, ps->rx_parse_ctl + 1);
+		WRITE_ONCE(ps->rx.parse_ctl, ps->rx.parse_ctl + 1);
 		return post_tx_expired(ps, f->seq);
 	}
 }
@@ -535,13 +535,13 @@ static int post_rx_frame(struct post_sock *ps)
 static int post_rx_ack(struct post_sock *ps)
 {
 	u64 seqs[POST_WIRE_ACK_MAX];
-	u32 len = ps->rx_frame.len;
+	u32 len = ps->rx.frame.len;
 
 	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
-	WRITE_ONCE(ps->rx_parse_ctl, ps->rx_parse_ctl + 1);
-	if (post_ack_decode(ps->rx_hdr, len, ps->rx_frame.seq, seqs))
+	WRITE_ONCE(ps->rx.parse_ctl, ps->rx.parse_ctl + 1);
+	if (post_ack_decode(ps->rx.hdr, len, ps->rx.frame.seq, seqs))
 		return -EPROTO;
-	return post_tx_acked(ps, ps->rx_frame.seq, seqs, len / 8);
+	return post_tx_acked(ps, ps->rx.frame.seq, seqs, len / 8);
 }
 
 /*
@@ -620,14 +620,14 @@ static bool post_rx_direct_ok(struct post_sock *ps,
 	struct sock *tsk = ps->tsock->sk;
 	struct sk_buff *cur = NULL;
 	u8 hdr[POST_FRAME_HDR_LEN];
-	u32 pos = ps->rx_tcp_seq;
+	u32 pos = ps->rx.tcp_seq;
 	u64 left = mh->len - dlen;
 	struct post_frame f;
 	u32 avail;
 
 	/* read_sock stops at urgent data: the message could not complete */
-	if (!ps->rx_user || mh->len > ps->rx_user_len ||
-	    mh->len > POST_DIRECT_RX_MAX || !list_empty(&ps->rx_ready) ||
+	if (!ps->rx.user || mh->len > ps->rx.user_len ||
+	    mh->len > POST_DIRECT_RX_MAX || !list_empty(&ps->rx.ready) ||
 	    READ_ONCE(tcp_sk(tsk)->urg_data))
 		return false;
 	avail = READ_ONCE(tcp_sk(tsk)->rcv_nxt) - pos;
@@ -639,39 +639,39 @@ static bool post_rx_direct_ok(struct post_sock *ps,
 	while (left) {
 		if (post_rx_peek(tsk, &cur, pos, hdr, sizeof(hdr)) ||
 		    post_frame_decode(hdr, &f) || f.type != POST_FRAME_DATA ||
-		    f.seq != ps->rx_frame.seq || f.len > left ||
+		    f.seq != ps->rx.frame.seq || f.len > left ||
 		    (f.len < left && f.len < POST_WIRE_DATA_MIN))
 			return false;
 		pos += POST_FRAME_HDR_LEN + f.len;
 		left -= f.len;
-		if (pos - ps->rx_tcp_seq > avail)
+		if (pos - ps->rx.tcp_seq > avail)
 			return false;
 	}
-	return post_rx_user_writable(&ps->rx_user->msg_iter, mh->len);
+	return post_rx_user_writable(&ps->rx.user->msg_iter, mh->len);
 }
 
 /* The message read straight to the reader is complete. */
 static void post_rx_direct_done(struct post_sock *ps)
 {
-	struct post_rcvinfo *info = &ps->rx_user_info;
+	struct post_rcvinfo *info = &ps->rx.user_info;
 
-	if (!ps->rx_direct_deadline)	/* as the scanner counts */
-		WRITE_ONCE(ps->rx_parse_done, ps->rx_parse_done + 1);
-	ps->msgs_received++;
-	ps->rx_direct_msgs++;
-	ps->rx_bytes += ps->rx_user_done;
+	if (!ps->rx.direct_deadline)	/* as the scanner counts */
+		WRITE_ONCE(ps->rx.parse_done, ps->rx.parse_done + 1);
+	ps->rx.msgs++;
+	ps->rx.direct_msgs++;
+	ps->rx.bytes += ps->rx.user_done;
 	post_stat_add(POST_STAT_MSGS_RECEIVED, 1);
-	ps->rx_user = NULL;		/* one message per call */
-	ps->ack_pending = true;
-	ps->ack_count++;
-	if (ps->rx_direct_seq > post_rx_cum(ps) &&
-	    ps->ack_nr_extra < POST_WIRE_ACK_MAX)
-		ps->ack_extra[ps->ack_nr_extra++] = ps->rx_direct_seq;
+	ps->rx.user = NULL;		/* one message per call */
+	ps->ack.pending = true;
+	ps->ack.count++;
+	if (ps->rx.direct_seq > post_rx_cum(ps) &&
+	    ps->ack.nr_extra < POST_WIRE_ACK_MAX)
+		ps->ack.extra[ps->ack.nr_extra++] = ps->rx.direct_seq;
 	if (info->flags & POST_RCV_LIFETIME) {
 		u64 now = ktime_get_ns();
 
-		info->lifetime_ms = ps->rx_direct_deadline > now ?
-			div_u64(ps->rx_direct_deadline - now, NSEC_PER_MSEC) : 0;
+		info->lifetime_ms = ps->rx.direct_deadline > now ?
+			div_u64(ps->rx.direct_deadline - now, NSEC_PER_MSEC) : 0;
 	}
 	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
 }
@@ -681,7 +681,7 @@ static void post_rx_direct_start(struct post_sock *ps,
 				 const struct post_msg_hdr *mh, u32 dlen,
 				 u64 deadline)
 {
-	struct post_rcvinfo *info = &ps->rx_user_info;
+	struct post_rcvinfo *info = &ps->rx.user_info;
 
 	memset(info, 0, sizeof(*info));
 	info->id = mh->id;
@@ -690,13 +690,13 @@ static void post_rx_direct_start(struct post_sock *ps,
 		info->flags |= POST_RCV_IDEMPOTENT;
 	if (deadline)
 		info->flags |= POST_RCV_LIFETIME;
-	ps->rx_direct_deadline = deadline;
-	ps->rx_direct_seq = ps->rx_frame.seq;
-	ps->rx_last_start = ps->rx_frame.seq;
-	ps->rx_direct_left = dlen;
-	ps->rx_direct_msg_left = mh->len;
-	ps->rx_user_done = 0;
-	ps->rx_state = POST_RX_DIRECT;
+	ps->rx.direct_deadline = deadline;
+	ps->rx.direct_seq = ps->rx.frame.seq;
+	ps->rx.last_start = ps->rx.frame.seq;
+	ps->rx.direct_left = dlen;
+	ps->rx.direct_msg_left = mh->len;
+	ps->rx.user_done = 0;
+	ps->rx.state = POST_RX_DIRECT;
 	if (!mh->len)
 		post_rx_direct_done(ps);
 }
@@ -717,7 +717,7 @@ static u64 post_rx_deadline(struct post_sock *ps, u32 ms)
 /* A message header arrived after START: create the message. */
 static int post_rx_start(struct post_sock *ps)
 {
-	u32 dlen = ps->rx_frame.len - POST_MSG_HDR_LEN;
+	u32 dlen = ps->rx.frame.len - POST_MSG_HDR_LEN;
 	struct post_msg_hdr mh;
 	struct post_msg *msg;
 	u64 deadline = 0;
@@ -727,15 +727,15 @@ static int post_rx_start(struct post_sock *ps)
 	/* closed, still sending (drain.c): nobody will read it; as TCP */
 	if (ps->orphan)
 		return -ECONNRESET;
-	if (post_msg_hdr_decode(ps->rx_hdr, &mh) || mh.len > ps->adv.max_msg ||
+	if (post_msg_hdr_decode(ps->rx.hdr, &mh) || mh.len > ps->hs.adv.max_msg ||
 	    dlen > mh.len)
 		return -EPROTO;
 	partial = dlen < mh.len;
-	if (partial && (ps->rx_nr_partial >= ps->adv.max_partials ||
-			ps->rx_reserved + mh.len > ps->adv.rx_budget))
+	if (partial && (ps->rx.nr_partial >= ps->hs.adv.max_partials ||
+			ps->rx.reserved + mh.len > ps->hs.adv.rx_budget))
 		return -EPROTO;
 	if (mh.lifetime_ms) {
-		WRITE_ONCE(ps->rx_parse_timed, ps->rx_parse_timed + 1);
+		WRITE_ONCE(ps->rx.parse_timed, ps->rx.parse_timed + 1);
 		deadline = post_rx_deadline(ps, mh.lifetime_ms);
 	}
 	if ((!deadline || deadline > ktime_get_ns()) &&
@@ -753,21 +753,21 @@ static int post_rx_start(struct post_sock *ps)
 	}
 	INIT_LIST_HEAD(&msg->pieces);
 	msg->rx = true;
-	msg->seq = ps->rx_frame.seq;
+	msg->seq = ps->rx.frame.seq;
 	msg->id = mh.id;
 	msg->len = mh.len;
 	msg->niceness = mh.niceness;
 	msg->flags = mh.flags;
 	msg->deadline = deadline;
-	ps->rx_last_start = msg->seq;
+	ps->rx.last_start = msg->seq;
 	post_rx_open_insert(ps, msg);
-	list_add_tail(&msg->list, &ps->rx_partial);
-	ps->rx_nr_partial++;
+	list_add_tail(&msg->list, &ps->rx.partial);
+	ps->rx.nr_partial++;
 	if (partial) {
 		msg->partial = true;
-		ps->rx_reserved += msg->len;
+		ps->rx.reserved += msg->len;
 	}
-	ps->rx_partial_charge += sizeof(*msg);
+	ps->rx.partial_charge += sizeof(*msg);
 
 	if (dlen)
 		return post_rx_begin_data(ps, msg, dlen, false);
@@ -778,9 +778,9 @@ static int post_rx_start(struct post_sock *ps)
 
 static void post_rx_piece_done(struct post_sock *ps)
 {
-	struct post_msg *msg = ps->rx_msg;
+	struct post_msg *msg = ps->rx.msg;
 
-	ps->rx_msg = NULL;
+	ps->rx.msg = NULL;
 	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
 	if (msg->done == msg->len)
 		post_rx_complete(ps, msg);
@@ -791,14 +791,14 @@ static int post_rx_preamble(struct post_sock *ps)
 {
 	int err;
 
-	if (ps->rx_hdr_len == POST_PREAMBLE_FIXED) {
-		err = post_preamble_check(ps->rx_hdr);
+	if (ps->rx.hdr_len == POST_PREAMBLE_FIXED) {
+		err = post_preamble_check(ps->rx.hdr);
 		if (!err) {
-			ps->rx_want = POST_PREAMBLE_LEN;
+			ps->rx.want = POST_PREAMBLE_LEN;
 			return 0;
 		}
 	} else {
-		err = post_preamble_decode(ps->rx_hdr, &ps->peer);
+		err = post_preamble_decode(ps->rx.hdr, &ps->hs.peer);
 		if (!err) {
 			post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
 			return 0;
@@ -819,43 +819,43 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		u8 *dst;
 		u32 n;
 
-		if (ps->rx_state == POST_RX_DIRECT) {
+		if (ps->rx.state == POST_RX_DIRECT) {
 			/* straight to the reader's buffer: the one copy */
-			n = min_t(size_t, avail, ps->rx_direct_left);
+			n = min_t(size_t, avail, ps->rx.direct_left);
 			if (skb_copy_datagram_iter(skb, offset + used,
-						   &ps->rx_user->msg_iter, n)) {
+						   &ps->rx.user->msg_iter, n)) {
 				err = -EFAULT;
 				break;
 			}
 			used += n;
-			ps->rx_direct_left -= n;
-			ps->rx_direct_msg_left -= n;
-			ps->rx_user_done += n;
-			ps->rx_direct_slice += n;
-			if (!ps->rx_direct_left && !ps->rx_direct_msg_left) {
+			ps->rx.direct_left -= n;
+			ps->rx.direct_msg_left -= n;
+			ps->rx.user_done += n;
+			ps->rx.direct_slice += n;
+			if (!ps->rx.direct_left && !ps->rx.direct_msg_left) {
 				post_rx_direct_done(ps);
 				desc->count = 0;
 				continue;
 			}
-			if (!ps->rx_direct_left)
+			if (!ps->rx.direct_left)
 				post_rx_expect(ps, POST_RX_DIRECT_HDR,
 					       POST_FRAME_HDR_LEN);
 			/* a slice done: post_rx_pull() lets TCP catch up */
-			if (ps->rx_direct_slice >= POST_DIRECT_RX_SLICE)
+			if (ps->rx.direct_slice >= POST_DIRECT_RX_SLICE)
 				desc->count = 0;
 			continue;
 		}
-		if (ps->rx_state == POST_RX_DATA) {
-			n = min_t(size_t, avail, ps->rx_data_left);
+		if (ps->rx.state == POST_RX_DATA) {
+			n = min_t(size_t, avail, ps->rx.data_left);
 			err = n ? post_rx_take(ps, skb, offset + used, n) : 0;
 			if (err)
 				break;
 			used += n;
-			if (!ps->rx_data_left)
+			if (!ps->rx.data_left)
 				post_rx_piece_done(ps);
 			continue;
 		}
-		if (ps->rx_state == POST_RX_HDR && !ps->rx_hdr_len) {
+		if (ps->rx.state == POST_RX_HDR && !ps->rx.hdr_len) {
 			/* only messages on their way are left: wait */
 			if (!post_scan_worth_reading(ps)) {
 				desc->count = 0;
@@ -867,8 +867,8 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 				continue;
 			}
 		}
-		n = min_t(size_t, avail, ps->rx_want - ps->rx_hdr_len);
-		dst = ps->rx_hdr + ps->rx_hdr_len;
+		n = min_t(size_t, avail, ps->rx.want - ps->rx.hdr_len);
+		dst = ps->rx.hdr + ps->rx.hdr_len;
 
 		if (skb_copy_bits(skb, offset + used, dst, n)) {
 			err = -EFAULT;
@@ -876,37 +876,37 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 		}
 		used += n;
 
-		ps->rx_hdr_len += n;
-		if (ps->rx_hdr_len < ps->rx_want)
+		ps->rx.hdr_len += n;
+		if (ps->rx.hdr_len < ps->rx.want)
 			continue;
-		switch (ps->rx_state) {
+		switch (ps->rx.state) {
 		case POST_RX_PREAMBLE:
 			err = post_rx_preamble(ps);
 			/* the carrier goes live in post_carrier_io(): stop */
-			if (!err && ps->rx_state != POST_RX_PREAMBLE) {
+			if (!err && ps->rx.state != POST_RX_PREAMBLE) {
 				post_scan_start(ps, TCP_SKB_CB(skb)->seq +
 						offset + used);
 				desc->count = 0;
 			}
 			break;
 		case POST_RX_HDR:
-			ps->rx_tcp_seq = TCP_SKB_CB(skb)->seq + offset + used;
+			ps->rx.tcp_seq = TCP_SKB_CB(skb)->seq + offset + used;
 			err = post_rx_frame(ps);
 			break;
 		case POST_RX_MSG_HDR:
-			ps->rx_tcp_seq = TCP_SKB_CB(skb)->seq + offset + used;
+			ps->rx.tcp_seq = TCP_SKB_CB(skb)->seq + offset + used;
 			err = post_rx_start(ps);
 			break;
 		case POST_RX_DIRECT_HDR:	/* peeked at: ours, DATA */
-			if (post_frame_decode(ps->rx_hdr, &ps->rx_frame) ||
-			    ps->rx_frame.type != POST_FRAME_DATA ||
-			    ps->rx_frame.seq != ps->rx_direct_seq ||
-			    ps->rx_frame.len > ps->rx_direct_msg_left) {
+			if (post_frame_decode(ps->rx.hdr, &ps->rx.frame) ||
+			    ps->rx.frame.type != POST_FRAME_DATA ||
+			    ps->rx.frame.seq != ps->rx.direct_seq ||
+			    ps->rx.frame.len > ps->rx.direct_msg_left) {
 				err = -EPROTO;
 				break;
 			}
-			ps->rx_direct_left = ps->rx_frame.len;
-			ps->rx_state = POST_RX_DIRECT;
+			ps->rx.direct_left = ps->rx.frame.len;
+			ps->rx.state = POST_RX_DIRECT;
 			break;
 		default:	/* POST_RX_ACK */
 			err = post_rx_ack(ps);
@@ -931,7 +931,7 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 int post_rx_pull(struct post_sock *ps)
 {
 	read_descriptor_t desc = { .arg.data = ps, .count = 1 };
-	u64 before = ps->msgs_received - ps->rx_direct_msgs;
+	u64 before = ps->rx.msgs - ps->rx.direct_msgs;
 	struct sock *tsk;
 
 	sock_owned_by_me(&ps->sk);
@@ -943,7 +943,7 @@ int post_rx_pull(struct post_sock *ps)
 	 * receive buffer and tcp_mem, so an application that does not accept
 	 * costs the host no more than a TCP listener's would.
 	 */
-	if (ps->parent && ps->rx_state != POST_RX_PREAMBLE)
+	if (ps->child.parent && ps->rx.state != POST_RX_PREAMBLE)
 		return 0;
 	if (post_rx_throttled(ps)) {
 		post_rx_stall(ps);
@@ -956,19 +956,19 @@ int post_rx_pull(struct post_sock *ps)
 		return 0;
 	lock_sock(tsk);
 	post_scan(ps, tsk);	/* the scanner stays ahead of us */
-	ps->rx_direct_slice = 0;
+	ps->rx.direct_slice = 0;
 	ps->tsock->ops->read_sock(tsk, &desc, post_rx_actor);
 	/*
 	 * A message goes straight to a reader whole (all of it was in TCP),
 	 * a slice at a time: in between, release_sock() lets TCP process
 	 * its backlog and send its ACKs.
 	 */
-	while (!desc.error && (ps->rx_state == POST_RX_DIRECT ||
-			       ps->rx_state == POST_RX_DIRECT_HDR)) {
+	while (!desc.error && (ps->rx.state == POST_RX_DIRECT ||
+			       ps->rx.state == POST_RX_DIRECT_HDR)) {
 		release_sock(tsk);
 		lock_sock(tsk);
 		desc.count = 1;
-		ps->rx_direct_slice = 0;
+		ps->rx.direct_slice = 0;
 		/* no progress: a fault (desc.error), else urgent data */
 		if (ps->tsock->ops->read_sock(tsk, &desc, post_rx_actor) <= 0 &&
 		    !desc.error)
@@ -976,9 +976,9 @@ int post_rx_pull(struct post_sock *ps)
 	}
 	/* an ACK left behind (we stopped at a message): io_work reads it */
 	if (post_scan_ctl(ps))
-		mod_timer(&ps->rx_timer, jiffies + post_ack_delay());
+		mod_timer(&ps->rx.timer, jiffies + post_ack_delay());
 	else
-		del_timer(&ps->rx_timer);
+		del_timer(&ps->rx.timer);
 	/* read_sock stops for good at urgent data: no AF_POST peer sends it */
 	if (!desc.error && tcp_sk(tsk)->urg_data)
 		desc.error = -EPROTO;
@@ -987,14 +987,14 @@ int post_rx_pull(struct post_sock *ps)
 	if (desc.error)
 		return desc.error;
 	/* messages queued for readers (not those one took already) */
-	return ps->msgs_received - ps->rx_direct_msgs - before;
+	return ps->rx.msgs - ps->rx.direct_msgs - before;
 }
 
 /* Is the stream in the middle of a message or frame (for a FIN)? */
 bool post_rx_mid_message(const struct post_sock *ps)
 {
-	return ps->rx_nr_partial || ps->rx_state != POST_RX_HDR ||
-	       ps->rx_hdr_len;
+	return ps->rx.nr_partial || ps->rx.state != POST_RX_HDR ||
+	       ps->rx.hdr_len;
 }
 
 /*
@@ -1008,14 +1008,14 @@ int post_rx_read_into(struct post_sock *ps, struct msghdr *m, size_t len,
 {
 	int done;
 
-	ps->rx_user = m;
-	ps->rx_user_len = len;
-	ps->rx_user_done = -1;
+	ps->rx.user = m;
+	ps->rx.user_len = len;
+	ps->rx.user_done = -1;
 	post_carrier_io(ps);
-	done = ps->rx_user ? -1 : ps->rx_user_done;
-	ps->rx_user = NULL;
+	done = ps->rx.user ? -1 : ps->rx.user_done;
+	ps->rx.user = NULL;
 	if (done >= 0)
-		*info = ps->rx_user_info;
+		*info = ps->rx.user_info;
 	return done;
 }
 
@@ -1045,7 +1045,7 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 	size_t want, copied = 0;
 	u32 off;
 
-	msg = list_first_entry(&ps->rx_ready, struct post_msg, list);
+	msg = list_first_entry(&ps->rx.ready, struct post_msg, list);
 	memset(info, 0, sizeof(*info));
 	info->id = msg->id;
 	info->niceness = msg->niceness;
@@ -1095,7 +1095,7 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 	msg->done -= copied;
 	if (!msg->done) {	/* all read: acknowledge it */
 		list_del(&msg->list);
-		WRITE_ONCE(ps->rx_nr_ready, ps->rx_nr_ready - 1);
+		WRITE_ONCE(ps->rx.nr_ready, ps->rx.nr_ready - 1);
 		post_rx_end(ps, msg, true);
 		post_rx_uncharge(ps, msg->charge);
 		post_msg_free(msg);
@@ -1108,13 +1108,13 @@ void post_rx_drop_partials(struct post_sock *ps)
 {
 	struct post_msg *msg, *tmp;
 
-	list_for_each_entry_safe(msg, tmp, &ps->rx_partial, list)
+	list_for_each_entry_safe(msg, tmp, &ps->rx.partial, list)
 		post_rx_drop(ps, msg);
-	ps->rx_msg = NULL;
-	ps->rx_data_left = 0;
-	ps->rx_nr_partial = 0;
-	ps->rx_partial_charge = 0;
-	ps->rx_reserved = 0;
+	ps->rx.msg = NULL;
+	ps->rx.data_left = 0;
+	ps->rx.nr_partial = 0;
+	ps->rx.partial_charge = 0;
+	ps->rx.reserved = 0;
 }
 
 void post_rx_purge(struct post_sock *ps)
@@ -1122,17 +1122,17 @@ void post_rx_purge(struct post_sock *ps)
 	struct post_msg *msg, *tmp;
 
 	post_rx_drop_partials(ps);
-	list_for_each_entry_safe(msg, tmp, &ps->rx_ready, list)
+	list_for_each_entry_safe(msg, tmp, &ps->rx.ready, list)
 		post_rx_drop(ps, msg);
-	WRITE_ONCE(ps->rx_nr_ready, 0);
-	ps->rx_open = RB_ROOT;
-	ps->rx_last_start = 0;
-	ps->rx_next_deadline = 0;
-	ps->rx_stalled = false;
-	ps->rx_backlog = false;
-	ps->rx_stall_ns = 0;
-	ps->ack_pending = false;
-	ps->ack_nr_extra = 0;
-	ps->ack_count = 0;
-	ps->ack_timed = false;
+	WRITE_ONCE(ps->rx.nr_ready, 0);
+	ps->rx.open = RB_ROOT;
+	ps->rx.last_start = 0;
+	ps->rx.next_deadline = 0;
+	ps->rx.stalled = false;
+	ps->rx.backlog = false;
+	ps->rx.stall_ns = 0;
+	ps->ack.pending = false;
+	ps->ack.nr_extra = 0;
+	ps->ack.count = 0;
+	ps->ack.timed = false;
 }

@@ -11,7 +11,7 @@
  * there, and only then wakes readers) and ACK or EXPIRED
  * frames (scan.ctl). The parser (rx.c, in recvmsg() or io_work) counts
  * the messages it completes and the control frames it handles
- * (rx_parse_done, rx_parse_ctl): a difference means work in TCP. So
+ * (rx.parse_done, rx.parse_ctl): a difference means work in TCP. So
  * EPOLLIN still means a complete message, and data_ready wakes a reader
  * only when there is a message or an ACK to read. A message on its way
  * stays in TCP while TCP holds less than a quarter of its buffer (so that
@@ -46,11 +46,11 @@ void post_scan_start(struct post_sock *ps, u32 pos)
 
 	memset(sc, 0, sizeof(*sc));
 	sc->pos = pos;
-	sc->last_start = ps->rx_last_start;
+	sc->last_start = ps->rx.last_start;
 	sc->want = POST_FRAME_HDR_LEN;
-	ps->rx_parse_done = 0;
-	ps->rx_parse_ctl = 0;
-	ps->rx_parse_timed = 0;
+	ps->rx.parse_done = 0;
+	ps->rx.parse_ctl = 0;
+	ps->rx.parse_timed = 0;
 	/* poll() sees the counters reset before it sees the scanner on */
 	smp_store_release(&sc->active, true);
 }
@@ -82,7 +82,7 @@ static bool post_scan_header(struct post_sock *ps, struct post_scan *sc)
 		dlen = sc->frame.len - POST_MSG_HDR_LEN;
 		/* what the parser would reset for stops us: it reads it */
 		if (post_msg_hdr_decode(sc->hdr, &mh) || dlen > mh.len ||
-		    mh.len > ps->adv.max_msg)
+		    mh.len > ps->hs.adv.max_msg)
 			return false;
 		/* a lifetime runs from arrival: the parser must see it now */
 		if (mh.lifetime_ms)
@@ -92,7 +92,7 @@ static bool post_scan_header(struct post_sock *ps, struct post_scan *sc)
 		if (dlen == mh.len) {		/* whole in one frame */
 			sc->completes = !mh.lifetime_ms;
 		} else {
-			if (sc->nr_open >= ps->adv.max_partials)
+			if (sc->nr_open >= ps->hs.adv.max_partials)
 				return false;
 			sc->open[sc->nr_open].seq = sc->frame.seq;
 			sc->open[sc->nr_open].timed = !!mh.lifetime_ms;
@@ -215,7 +215,7 @@ bool post_scan_ready(const struct post_sock *ps)
 
 	/* pairs with post_scan_start(): counters of this connection */
 	return smp_load_acquire(&sc->active) &&
-	       (READ_ONCE(sc->done) != READ_ONCE(ps->rx_parse_done) ||
+	       (READ_ONCE(sc->done) != READ_ONCE(ps->rx.parse_done) ||
 		READ_ONCE(sc->broken));
 }
 
@@ -224,7 +224,7 @@ bool post_scan_ctl(const struct post_sock *ps)
 {
 	const struct post_scan *sc = &ps->scan;
 
-	return READ_ONCE(sc->ctl) != READ_ONCE(ps->rx_parse_ctl);
+	return READ_ONCE(sc->ctl) != READ_ONCE(ps->rx.parse_ctl);
 }
 
 /*
@@ -243,7 +243,7 @@ static bool post_scan_must_read(const struct post_sock *ps,
 	       (READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) ||
 	       READ_ONCE(tcp_sk(tsk)->urg_data) ||
 	       READ_ONCE(ps->scan.broken) ||
-	       READ_ONCE(ps->scan.timed) != READ_ONCE(ps->rx_parse_timed);
+	       READ_ONCE(ps->scan.timed) != READ_ONCE(ps->rx.parse_timed);
 }
 
 /*
@@ -273,8 +273,8 @@ void post_scan_decide(struct post_sock *ps, struct sock *tsk, bool *wake,
 	ready = post_scan_ready(ps);
 	ctl = post_scan_ctl(ps);
 	must = post_scan_must_read(ps, tsk);
-	*wake = ready || ((ctl || must) && READ_ONCE(ps->rx_waiters));
-	*now = !READ_ONCE(ps->rx_waiters) && (must || (ctl && !ready));
+	*wake = ready || ((ctl || must) && READ_ONCE(ps->rx.waiters));
+	*now = !READ_ONCE(ps->rx.waiters) && (must || (ctl && !ready));
 	/* a reader woken may stop before an ACK: io_work reads it later */
 	*later = !*now && ctl;
 }

@@ -3,21 +3,21 @@
  * AF_POST send side: message properties, the send scheduler, lifetimes,
  * antecedents, control frames and delivery events.
  *
- * A message sent with sendmsg() is queued (ps->txq, ordered by order.c),
+ * A message sent with sendmsg() is queued (ps->tx.queue, ordered by order.c),
  * and framed onto the transient one frame at a time, in the caller's
  * context (sendmsg(), or io_work when TCP made room): before each frame
  * the scheduler picks again, so chunks of different messages interleave.
  * A message gets its wire seq when its START frame is built; a message
- * whose last byte is in TCP waits on ps->tx_unacked (by seq) for the
+ * whose last byte is in TCP waits on ps->tx.unacked (by seq) for the
  * peer's ACK or EXPIRED frame. Every message not yet ended is in
- * ps->tx_pending (an rbtree by id), which answers "is this antecedent
+ * ps->tx.pending (an rbtree by id), which answers "is this antecedent
  * still pending?". Control frames (EXPIRED for received messages, ABORT
- * for ours) wait on ps->ctlq and go before anything else, then our ACK
+ * for ours) wait on ps->tx.ctlq and go before anything else, then our ACK
  * (rx.c decides when one is due), then data.
  *
  * Flow control (frame.h, 3): a message that needs more than one frame
  * starts only while fewer than the peer's max partials are partial and
- * its length fits the peer's rx budget beside theirs (tx_reserved); the
+ * its length fits the peer's rx budget beside theirs (tx.reserved); the
  * lowest niceness that cannot start waits, later ones of its niceness
  * with it (order.c), so started messages always complete.
  *
@@ -40,8 +40,8 @@
  * their frames are in TCP, its header until it ends. sendmsg() admits a
  * message while sk_wmem_queued is below sk_sndbuf.
  *
- * Events go to ps->evq (at most POST_EVENTS_MAX), read by
- * recvmsg(MSG_ERRQUEUE); ev_count is read locklessly by poll.
+ * Events go to ps->ev.queue (at most POST_EVENTS_MAX), read by
+ * recvmsg(MSG_ERRQUEUE); ev.count is read locklessly by poll.
  *
  * Locking: every function here runs with lock_sock(carrier) held, in
  * process context (some inside the transient's read_sock actor, where
@@ -166,25 +166,25 @@ void post_msg_free(struct post_msg *msg)
 
 /*
  * Send memory is charged to sk_wmem_queued and, per niceness, to
- * tx_nice_queued[]: a message is admitted while what its niceness and the
+ * tx.nice_queued[]: a message is admitted while what its niceness and the
  * more urgent ones hold is below SO_SNDBUF, so a large nice message never
  * keeps an urgent one out.
  */
 static void post_tx_charge(struct post_sock *ps, const struct post_msg *msg,
 			   u32 bytes)
 {
-	ps->tx_queued += bytes;
-	WRITE_ONCE(ps->tx_nice_queued[msg->niceness],
-		   ps->tx_nice_queued[msg->niceness] + bytes);
+	ps->tx.queued += bytes;
+	WRITE_ONCE(ps->tx.nice_queued[msg->niceness],
+		   ps->tx.nice_queued[msg->niceness] + bytes);
 	sk_wmem_queued_add(&ps->sk, bytes);
 }
 
 static void post_tx_uncharge(struct post_sock *ps, const struct post_msg *msg,
 			     u32 bytes)
 {
-	ps->tx_queued -= bytes;
-	WRITE_ONCE(ps->tx_nice_queued[msg->niceness],
-		   ps->tx_nice_queued[msg->niceness] - bytes);
+	ps->tx.queued -= bytes;
+	WRITE_ONCE(ps->tx.nice_queued[msg->niceness],
+		   ps->tx.nice_queued[msg->niceness] - bytes);
 	sk_wmem_queued_add(&ps->sk, -(int)bytes);
 }
 
@@ -195,7 +195,7 @@ bool post_tx_room(const struct post_sock *ps, u8 nice)
 	int i;
 
 	for (i = 0; i <= nice; i++)
-		held += READ_ONCE(ps->tx_nice_queued[i]);
+		held += READ_ONCE(ps->tx.nice_queued[i]);
 	return held < READ_ONCE(ps->sk.sk_sndbuf);
 }
 
@@ -215,7 +215,7 @@ static void post_ev_queue(struct post_sock *ps, u64 id, u32 type, int err)
 
 	if (!(ps->ev_mask & BIT(type)))
 		return;
-	if (ps->ev_count >= POST_EVENTS_MAX)
+	if (ps->ev.count >= POST_EVENTS_MAX)
 		goto drop;
 	ev = kmalloc(sizeof(*ev), GFP_KERNEL | __GFP_ACCOUNT | __GFP_NOWARN);
 	if (!ev)
@@ -224,12 +224,12 @@ static void post_ev_queue(struct post_sock *ps, u64 id, u32 type, int err)
 	ev->ev.type = type;
 	ev->ev.error = err;
 	ev->ev.time_ns = ktime_get_ns();
-	list_add_tail(&ev->list, &ps->evq);
-	WRITE_ONCE(ps->ev_count, ps->ev_count + 1);
+	list_add_tail(&ev->list, &ps->ev.queue);
+	WRITE_ONCE(ps->ev.count, ps->ev.count + 1);
 	sk_error_report(&ps->sk);
 	return;
 drop:
-	ps->events_dropped++;
+	ps->ev.dropped++;
 }
 
 /* recvmsg(MSG_ERRQUEUE): as many events as the control buffer holds. */
@@ -239,11 +239,11 @@ int post_ev_recv(struct post_sock *ps, struct msghdr *m)
 	struct post_ev *ev, *tmp;
 	int n = 0;
 
-	if (!ps->ev_count)
+	if (!ps->ev.count)
 		return -EAGAIN;
 	if (m->msg_controllen < need)
 		return -EINVAL;
-	list_for_each_entry_safe(ev, tmp, &ps->evq, list) {
+	list_for_each_entry_safe(ev, tmp, &ps->ev.queue, list) {
 		if (m->msg_controllen < need)
 			break;
 		if (put_cmsg(m, SOL_POST, POST_CMSG_EVENT, sizeof(ev->ev),
@@ -252,7 +252,7 @@ int post_ev_recv(struct post_sock *ps, struct msghdr *m)
 		n++;
 		list_del(&ev->list);
 		kfree(ev);
-		WRITE_ONCE(ps->ev_count, ps->ev_count - 1);
+		WRITE_ONCE(ps->ev.count, ps->ev.count - 1);
 	}
 	return 0;
 }
@@ -261,10 +261,10 @@ void post_ev_purge(struct post_sock *ps)
 {
 	struct post_ev *ev, *tmp;
 
-	list_for_each_entry_safe(ev, tmp, &ps->evq, list)
+	list_for_each_entry_safe(ev, tmp, &ps->ev.queue, list)
 		kfree(ev);
-	INIT_LIST_HEAD(&ps->evq);
-	WRITE_ONCE(ps->ev_count, 0);
+	INIT_LIST_HEAD(&ps->ev.queue);
+	WRITE_ONCE(ps->ev.count, 0);
 }
 
 /* Properties */
@@ -300,7 +300,7 @@ int post_props_parse(struct post_sock *ps, struct msghdr *m,
 			memcpy(pp->ante, CMSG_DATA(c), dlen);
 			pp->nr_ante = dlen / sizeof(u64);
 			for (i = 0; i < pp->nr_ante; i++)
-				if (!pp->ante[i] || pp->ante[i] >= ps->next_id)
+				if (!pp->ante[i] || pp->ante[i] >= ps->tx.next_id)
 					return -EINVAL;
 			continue;
 		}
@@ -343,7 +343,7 @@ int post_props_parse(struct post_sock *ps, struct msghdr *m,
 
 static struct post_msg *post_pending_find(struct post_sock *ps, u64 id)
 {
-	struct rb_node *n = ps->tx_pending.rb_node;
+	struct rb_node *n = ps->tx.pending.rb_node;
 
 	while (n) {
 		struct post_msg *msg = rb_entry(n, struct post_msg, node);
@@ -360,7 +360,7 @@ static struct post_msg *post_pending_find(struct post_sock *ps, u64 id)
 
 static void post_pending_insert(struct post_sock *ps, struct post_msg *msg)
 {
-	struct rb_node **link = &ps->tx_pending.rb_node, *parent = NULL;
+	struct rb_node **link = &ps->tx.pending.rb_node, *parent = NULL;
 
 	while (*link) {
 		parent = *link;
@@ -370,22 +370,22 @@ static void post_pending_insert(struct post_sock *ps, struct post_msg *msg)
 			link = &parent->rb_right;
 	}
 	rb_link_node(&msg->node, parent, link);
-	rb_insert_color(&msg->node, &ps->tx_pending);
+	rb_insert_color(&msg->node, &ps->tx.pending);
 }
 
 static void post_failed_add(struct post_sock *ps, u64 id)
 {
-	ps->failed[ps->nr_failed++ % POST_FAILED_HISTORY] = id;
+	ps->tx.failed[ps->tx.nr_failed++ % POST_FAILED_HISTORY] = id;
 }
 
 static bool post_ante_failed(struct post_sock *ps, const struct post_msg *msg)
 {
-	u32 n = min_t(u32, ps->nr_failed, POST_FAILED_HISTORY);
+	u32 n = min_t(u32, ps->tx.nr_failed, POST_FAILED_HISTORY);
 	u32 i, j;
 
 	for (i = 0; i < msg->nr_ante; i++)
 		for (j = 0; j < n; j++)
-			if (ps->failed[j] == msg->ante[i])
+			if (ps->tx.failed[j] == msg->ante[i])
 				return true;
 	return false;
 }
@@ -396,7 +396,7 @@ static void post_ctl_free(struct post_sock *ps, struct post_msg *msg)
 	if (msg->ctl == POST_FRAME_ABORT) {
 		post_tx_uncharge(ps, msg, msg->charge);
 	} else {
-		ps->rx_ctl_charge -= msg->charge;
+		ps->rx.ctl_charge -= msg->charge;
 		post_rx_uncharge(ps, msg->charge);
 	}
 	post_msg_free(msg);
@@ -410,10 +410,10 @@ void post_ctl_queue(struct post_sock *ps, struct post_msg *msg, u8 type)
 {
 	msg->ctl = type;
 	if (type != POST_FRAME_ABORT)
-		ps->rx_ctl_charge += msg->charge;
-	if (ps->tsock && !ps->tx_shut &&
+		ps->rx.ctl_charge += msg->charge;
+	if (ps->tsock && !ps->tx.shut &&
 	    READ_ONCE(ps->sk.sk_state) == TCP_ESTABLISHED) {
-		list_add_tail(&msg->list, &ps->ctlq);
+		list_add_tail(&msg->list, &ps->tx.ctlq);
 		return;
 	}
 	post_ctl_free(ps, msg);
@@ -423,7 +423,7 @@ void post_ctl_purge(struct post_sock *ps)
 {
 	struct post_msg *msg, *tmp;
 
-	list_for_each_entry_safe(msg, tmp, &ps->ctlq, list) {
+	list_for_each_entry_safe(msg, tmp, &ps->tx.ctlq, list) {
 		list_del(&msg->list);
 		post_ctl_free(ps, msg);
 	}
@@ -436,8 +436,8 @@ static void post_tx_unreserve(struct post_sock *ps, struct post_msg *msg)
 		return;
 	msg->partial = false;
 	list_del_init(&msg->plist);
-	ps->tx_nr_partial--;
-	ps->tx_reserved -= msg->len;
+	ps->tx.nr_partial--;
+	ps->tx.reserved -= msg->len;
 }
 
 /* Messages waiting for the peer's word, in seq order. */
@@ -445,15 +445,15 @@ static void post_tx_unacked_add(struct post_sock *ps, struct post_msg *msg)
 {
 	struct post_msg *pos;
 
-	list_for_each_entry_reverse(pos, &ps->tx_unacked, list) {
+	list_for_each_entry_reverse(pos, &ps->tx.unacked, list) {
 		if (pos->seq < msg->seq) {
 			list_add(&msg->list, &pos->list);
 			goto out;
 		}
 	}
-	list_add(&msg->list, &ps->tx_unacked);
+	list_add(&msg->list, &ps->tx.unacked);
 out:
-	ps->tx_nr_unacked++;
+	ps->tx.nr_unacked++;
 }
 
 static void post_tx_drop_pieces(struct post_sock *ps, struct post_msg *msg)
@@ -475,34 +475,34 @@ static void post_tx_drop_pieces(struct post_sock *ps, struct post_msg *msg)
  */
 static void post_tx_unbuild(struct post_sock *ps)
 {
-	struct post_msg *msg = ps->tx_msg;
+	struct post_msg *msg = ps->tx.msg;
 
-	if (ps->tx_start) {
-		ps->tx_start = false;
+	if (ps->tx.start) {
+		ps->tx.start = false;
 		msg->started = false;
 		msg->seq = 0;
-		ps->tx_seq--;
+		ps->tx.seq--;
 		post_tx_unreserve(ps, msg);
 	}
-	ps->tx_kind = POST_TXF_ACK;
-	ps->tx_hdr_len = ps->tx_ack_len;
-	if (ps->tx_off == ps->tx_ack_len) {	/* the ACK went already */
-		ps->tx_kind = POST_TXF_NONE;
-		ps->tx_off = 0;
+	ps->tx.kind = POST_TXF_ACK;
+	ps->tx.hdr_len = ps->tx.ack_len;
+	if (ps->tx.off == ps->tx.ack_len) {	/* the ACK went already */
+		ps->tx.kind = POST_TXF_NONE;
+		ps->tx.off = 0;
 	}
-	ps->tx_msg = NULL;
-	ps->tx_piece = NULL;
+	ps->tx.msg = NULL;
+	ps->tx.piece = NULL;
 }
 
 /*
  * Has nothing of the data frame in progress reached TCP yet, but maybe
- * the ACK that leads it from tx_hdr? (An ACK in a piece's room is
+ * the ACK that leads it from tx.hdr? (An ACK in a piece's room is
  * part of the frame.)
  */
 static bool post_tx_unwritten(const struct post_sock *ps)
 {
-	return ps->tx_kind == POST_TXF_DATA &&
-	       ps->tx_off <= min(ps->tx_ack_len, ps->tx_hdr_len);
+	return ps->tx.kind == POST_TXF_DATA &&
+	       ps->tx.off <= min(ps->tx.ack_len, ps->tx.hdr_len);
 }
 
 /*
@@ -514,19 +514,19 @@ static bool post_tx_unwritten(const struct post_sock *ps)
 static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
 			int err)
 {
-	rb_erase(&msg->node, &ps->tx_pending);
+	rb_erase(&msg->node, &ps->tx.pending);
 	post_ev_queue(ps, msg->id, type, err);
 	switch (type) {
 	case POST_EV_ACKED:
-		ps->msgs_acked++;
+		ps->tx.acked++;
 		break;
 	case POST_EV_EXPIRED:
-		ps->msgs_expired++;
+		ps->tx.expired++;
 		post_stat_add(POST_STAT_MSGS_EXPIRED, 1);
 		post_failed_add(ps, msg->id);
 		break;
 	default:
-		ps->msgs_aborted++;
+		ps->tx.aborted++;
 		post_stat_add(POST_STAT_MSGS_ABORTED, 1);
 		post_failed_add(ps, msg->id);
 		break;
@@ -534,15 +534,15 @@ static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
 
 	if (msg->state == POST_TX_SENT) {
 		list_del(&msg->list);
-		ps->tx_nr_unacked--;
+		ps->tx.nr_unacked--;
 		post_tx_uncharge(ps, msg, msg->charge);
 		post_msg_free(msg);
 		return;
 	}
 
-	post_queue_del(&ps->txq, &msg->q);
+	post_queue_del(&ps->tx.queue, &msg->q);
 	msg->state = POST_TX_ENDED;
-	if (ps->tx_kind == POST_TXF_DATA && ps->tx_msg == msg) {
+	if (ps->tx.kind == POST_TXF_DATA && ps->tx.msg == msg) {
 		msg->doomed = true;	/* post_tx_frame_done() aborts it */
 	} else if (msg->started) {
 		post_tx_unreserve(ps, msg);
@@ -561,11 +561,11 @@ static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
 static bool post_tx_end_queued(struct post_sock *ps, struct post_msg *msg,
 			       u32 type, int err)
 {
-	if (ps->tx_kind == POST_TXF_DATA && ps->tx_msg == msg) {
+	if (ps->tx.kind == POST_TXF_DATA && ps->tx.msg == msg) {
 		if (post_tx_unwritten(ps))
 			post_tx_unbuild(ps);
-		else if (!ps->tx_piece ||
-			 list_is_last(&ps->tx_piece->list, &msg->pieces))
+		else if (!ps->tx.piece ||
+			 list_is_last(&ps->tx.piece->list, &msg->pieces))
 			return false;
 	}
 	post_tx_end(ps, msg, type, err);
@@ -583,7 +583,7 @@ static void post_tx_cascade(struct post_sock *ps)
 	do {
 		again = false;
 		for (i = 0; i < POST_NICE_LEVELS; i++) {
-			list_for_each_entry_safe(e, tmp, &ps->txq.nice[i],
+			list_for_each_entry_safe(e, tmp, &ps->tx.queue.nice[i],
 						 list) {
 				msg = container_of(e, struct post_msg, q);
 				if (!msg->nr_ante || !post_ante_failed(ps, msg))
@@ -709,7 +709,7 @@ struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
 u32 post_tx_ack_room(struct post_sock *ps)
 {
 	sock_owned_by_me(&ps->sk);
-	if (post_tx_busy(ps) || ps->tx_filling || !post_ack_wanted(ps, true))
+	if (post_tx_busy(ps) || ps->tx.filling || !post_ack_wanted(ps, true))
 		return 0;
 	return post_ack_len(ps);
 }
@@ -718,7 +718,7 @@ u32 post_tx_ack_room(struct post_sock *ps)
 static void post_tx_admit(struct post_sock *ps, struct post_msg *msg,
 			  const struct post_props *pp)
 {
-	msg->id = ps->next_id++;
+	msg->id = ps->tx.next_id++;
 	msg->deadline = pp->deadline;
 	msg->niceness = pp->niceness;
 	msg->flags = pp->flags;
@@ -738,11 +738,11 @@ void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
 {
 	sock_owned_by_me(&ps->sk);
 	post_tx_admit(ps, msg, pp);
-	post_queue_add(&ps->txq, &msg->q);
+	post_queue_add(&ps->tx.queue, &msg->q);
 
 	if (msg->deadline) {
-		if (!ps->tx_next_deadline || msg->deadline < ps->tx_next_deadline)
-			ps->tx_next_deadline = msg->deadline;
+		if (!ps->tx.next_deadline || msg->deadline < ps->tx.next_deadline)
+			ps->tx.next_deadline = msg->deadline;
 		post_sched_arm(ps);
 	}
 	if (msg->nr_ante && post_ante_failed(ps, msg)) {
@@ -771,13 +771,13 @@ static bool post_tx_eligible(struct post_qent *e, void *arg)
 	int i;
 
 	if (!msg->started && post_tx_multi_frame(msg) &&
-	    (ps->tx_nr_partial >= ps->peer.max_partials ||
-	     ps->tx_reserved + msg->len > ps->peer.rx_budget))
+	    (ps->tx.nr_partial >= ps->hs.peer.max_partials ||
+	     ps->tx.reserved + msg->len > ps->hs.peer.rx_budget))
 		return false;
 	/* an earlier one of its niceness still fills (not queued): wait */
-	if (ps->tx_filling && !e->unordered &&
-	    e->niceness == ps->tx_filling->niceness &&
-	    e->id > ps->tx_filling->id)
+	if (ps->tx.filling && !e->unordered &&
+	    e->niceness == ps->tx.filling->niceness &&
+	    e->id > ps->tx.filling->id)
 		return false;
 	for (i = 0; i < msg->nr_ante; i++)
 		if (post_pending_find(ps, msg->ante[i]))
@@ -802,34 +802,34 @@ static u32 post_tcp_notsent(struct post_sock *ps)
 }
 
 /*
- * Move the header just built in ps->tx_hdr into the room before @p's data,
+ * Move the header just built in ps->tx.hdr into the room before @p's data,
  * the ACK that leads it too if it fits, so that the frame goes to TCP in
- * one call. What does not fit stays in tx_hdr and goes first; the ACK's
+ * one call. What does not fit stays in tx.hdr and goes first; the ACK's
  * bytes stay there as well (post_tx_unbuild() may send it alone).
  */
 static void post_tx_embed(struct post_sock *ps, struct post_piece *p)
 {
-	u32 keep = ps->tx_hdr_len > p->room ? ps->tx_ack_len : 0;
-	u32 n = ps->tx_hdr_len - keep;
+	u32 keep = ps->tx.hdr_len > p->room ? ps->tx.ack_len : 0;
+	u32 n = ps->tx.hdr_len - keep;
 
 	p->head = p->room;
 	if (n > p->room)
 		return;
 	p->head = p->room - n;
-	memcpy(post_piece_head(p), ps->tx_hdr + keep, n);
-	ps->tx_hdr_len = keep;
+	memcpy(post_piece_head(p), ps->tx.hdr + keep, n);
+	ps->tx.hdr_len = keep;
 }
 
-/* Bytes of the frame in progress: tx_hdr's, then its piece's. */
+/* Bytes of the frame in progress: tx.hdr's, then its piece's. */
 static u32 post_tx_frame_len(const struct post_sock *ps)
 {
-	const struct post_piece *p = ps->tx_piece;
+	const struct post_piece *p = ps->tx.piece;
 
-	return ps->tx_hdr_len + (p ? p->room - p->head + p->len : 0);
+	return ps->tx.hdr_len + (p ? p->room - p->head + p->len : 0);
 }
 
 /*
- * Build into ps->tx_hdr the next frame of @msg, carrying @n data bytes: an
+ * Build into ps->tx.hdr the next frame of @msg, carrying @n data bytes: an
  * ACK first if one is due, then START (the message gets its seq) or DATA.
  */
 static void post_tx_frame_for(struct post_sock *ps, struct post_msg *msg,
@@ -838,19 +838,19 @@ static void post_tx_frame_for(struct post_sock *ps, struct post_msg *msg,
 	struct post_msg_hdr mh = {};
 	u8 *hdr;
 
-	ps->tx_off = 0;
-	ps->tx_ack_len = 0;
+	ps->tx.off = 0;
+	ps->tx.ack_len = 0;
 	/*
 	 * A due ACK rides with the data: before a START, or when it cannot
 	 * wait any more (between the DATA frames of a message it would keep
 	 * the receiver from taking the message straight from TCP).
 	 */
 	if (post_ack_wanted(ps, !msg->started))
-		ps->tx_ack_len = post_ack_build(ps, ps->tx_hdr);
-	hdr = ps->tx_hdr + ps->tx_ack_len;
+		ps->tx.ack_len = post_ack_build(ps, ps->tx.hdr);
+	hdr = ps->tx.hdr + ps->tx.ack_len;
 
 	if (!msg->started) {
-		msg->seq = ++ps->tx_seq;
+		msg->seq = ++ps->tx.seq;
 		post_frame_encode(hdr, POST_FRAME_START, POST_MSG_HDR_LEN + n,
 				  msg->seq);
 		mh.len = msg->len;
@@ -861,24 +861,24 @@ static void post_tx_frame_for(struct post_sock *ps, struct post_msg *msg,
 			mh.lifetime_ms = post_lifetime_left_ms(msg->deadline,
 							       ktime_get_ns());
 		post_msg_hdr_encode(hdr + POST_FRAME_HDR_LEN, &mh);
-		ps->tx_hdr_len = POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN;
-		ps->tx_start = true;
+		ps->tx.hdr_len = POST_FRAME_HDR_LEN + POST_MSG_HDR_LEN;
+		ps->tx.start = true;
 		msg->started = true;
 		if (n < msg->len) {	/* partial on the wire: reserve */
 			msg->partial = true;
-			list_add_tail(&msg->plist, &ps->tx_started);
-			ps->tx_nr_partial++;
-			ps->tx_reserved += msg->len;
+			list_add_tail(&msg->plist, &ps->tx.started);
+			ps->tx.nr_partial++;
+			ps->tx.reserved += msg->len;
 		}
 	} else {
 		post_frame_encode(hdr, POST_FRAME_DATA, n, msg->seq);
-		ps->tx_hdr_len = POST_FRAME_HDR_LEN;
-		ps->tx_start = false;
+		ps->tx.hdr_len = POST_FRAME_HDR_LEN;
+		ps->tx.start = false;
 	}
-	ps->tx_hdr_len += ps->tx_ack_len;
-	ps->tx_kind = POST_TXF_DATA;
-	ps->tx_msg = msg;
-	ps->tx_piece = p;
+	ps->tx.hdr_len += ps->tx.ack_len;
+	ps->tx.kind = POST_TXF_DATA;
+	ps->tx.msg = msg;
+	ps->tx.piece = p;
 	if (p)
 		post_tx_embed(ps, p);
 }
@@ -890,19 +890,19 @@ static bool post_tx_next_frame(struct post_sock *ps)
 	struct post_msg *msg;
 	struct post_qent *e;
 
-	ps->tx_off = 0;
-	ps->tx_piece = NULL;
-	ps->tx_ack_len = 0;
-	msg = list_first_entry_or_null(&ps->ctlq, struct post_msg, list);
+	ps->tx.off = 0;
+	ps->tx.piece = NULL;
+	ps->tx.ack_len = 0;
+	msg = list_first_entry_or_null(&ps->tx.ctlq, struct post_msg, list);
 	if (msg) {
-		post_frame_encode(ps->tx_hdr, msg->ctl, 0, msg->seq);
-		ps->tx_hdr_len = POST_FRAME_HDR_LEN;
-		ps->tx_kind = POST_TXF_CTL;
-		ps->tx_msg = msg;
+		post_frame_encode(ps->tx.hdr, msg->ctl, 0, msg->seq);
+		ps->tx.hdr_len = POST_FRAME_HDR_LEN;
+		ps->tx.kind = POST_TXF_CTL;
+		ps->tx.msg = msg;
 		return true;
 	}
 
-	e = post_queue_pick(&ps->txq, post_tx_eligible, ps);
+	e = post_queue_pick(&ps->tx.queue, post_tx_eligible, ps);
 	msg = e ? container_of(e, struct post_msg, q) : NULL;
 
 	/*
@@ -918,10 +918,10 @@ static bool post_tx_next_frame(struct post_sock *ps)
 	if (!msg) {
 		if (!post_ack_wanted(ps, false))
 			return false;
-		ps->tx_hdr_len = post_ack_build(ps, ps->tx_hdr);
-		ps->tx_ack_len = ps->tx_hdr_len;
-		ps->tx_kind = POST_TXF_ACK;
-		ps->tx_msg = NULL;
+		ps->tx.hdr_len = post_ack_build(ps, ps->tx.hdr);
+		ps->tx.ack_len = ps->tx.hdr_len;
+		ps->tx.kind = POST_TXF_ACK;
+		ps->tx.msg = NULL;
 		return true;
 	}
 	p = list_first_entry_or_null(&msg->pieces, struct post_piece, list);
@@ -935,11 +935,11 @@ static void post_tx_sent(struct post_sock *ps, struct post_msg *msg)
 	post_tx_unreserve(ps, msg);
 	msg->state = POST_TX_SENT;
 	post_tx_unacked_add(ps, msg);
-	ps->msgs_sent++;
-	ps->tx_bytes += msg->len;
+	ps->tx.msgs++;
+	ps->tx.bytes += msg->len;
 	post_stat_add(POST_STAT_MSGS_SENT, 1);
 	post_ev_queue(ps, msg->id, POST_EV_SENT, 0);
-	if (ps->tx_peer_fin) {	/* nobody will acknowledge it */
+	if (ps->tx.peer_fin) {	/* nobody will acknowledge it */
 		post_tx_end(ps, msg, POST_EV_ABORTED, ESHUTDOWN);
 		post_tx_cascade(ps);
 	}
@@ -948,14 +948,14 @@ static void post_tx_sent(struct post_sock *ps, struct post_msg *msg)
 /* The frame in progress is entirely in TCP: release what it carried. */
 static void post_tx_frame_done(struct post_sock *ps)
 {
-	struct post_msg *msg = ps->tx_msg;
-	struct post_piece *p = ps->tx_piece;
-	u8 kind = ps->tx_kind;
+	struct post_msg *msg = ps->tx.msg;
+	struct post_piece *p = ps->tx.piece;
+	u8 kind = ps->tx.kind;
 
-	ps->tx_kind = POST_TXF_NONE;
-	ps->tx_msg = NULL;
-	ps->tx_piece = NULL;
-	ps->tx_off = 0;
+	ps->tx.kind = POST_TXF_NONE;
+	ps->tx.msg = NULL;
+	ps->tx.piece = NULL;
+	ps->tx.off = 0;
 
 	if (kind == POST_TXF_ACK)
 		return;
@@ -979,7 +979,7 @@ static void post_tx_frame_done(struct post_sock *ps)
 		return;
 	}
 	if (list_empty(&msg->pieces) && !msg->filling) {
-		post_queue_del(&ps->txq, &msg->q);
+		post_queue_del(&ps->tx.queue, &msg->q);
 		post_tx_sent(ps, msg);
 	}
 }
@@ -991,19 +991,19 @@ static void post_tx_frame_done(struct post_sock *ps)
  */
 static bool post_tx_more(const struct post_sock *ps)
 {
-	const struct post_msg *msg = ps->tx_msg;
+	const struct post_msg *msg = ps->tx.msg;
 
-	switch (ps->tx_kind) {
+	switch (ps->tx.kind) {
 	case POST_TXF_CTL:
-		return !list_is_last(&msg->list, &ps->ctlq) ||
-		       ps->ack_pending || ps->txq.count;
+		return !list_is_last(&msg->list, &ps->tx.ctlq) ||
+		       ps->ack.pending || ps->tx.queue.count;
 	case POST_TXF_ACK:
-		return ps->txq.count;
+		return ps->tx.queue.count;
 	default:
-		if (ps->tx_piece && !list_is_last(&ps->tx_piece->list,
+		if (ps->tx.piece && !list_is_last(&ps->tx.piece->list,
 						  &msg->pieces))
 			return true;
-		return ps->txq.count > 1 || !list_empty(&ps->ctlq);
+		return ps->tx.queue.count > 1 || !list_empty(&ps->tx.ctlq);
 	}
 }
 
@@ -1025,7 +1025,7 @@ static int post_tx_send_piece(struct post_sock *ps, struct post_piece *p,
 				  MSG_DONTWAIT | MSG_NOSIGNAL | flags);
 
 	if (ret > 0)
-		ps->tx_spliced_bytes += max(off + ret, hdr) - max(off, hdr);
+		ps->tx.spliced_bytes += max(off + ret, hdr) - max(off, hdr);
 	return ret == -EAGAIN ? 0 : ret;
 }
 
@@ -1041,14 +1041,14 @@ static bool post_tx_direct_ok(struct post_sock *ps, size_t len,
 {
 	u32 chunk = READ_ONCE(ps->chunk_size);
 
-	if (post_tx_busy(ps) || ps->tx_filling ||
-	    ps->tx_shut || !ps->tcp_up || ps->rx_state == POST_RX_PREAMBLE ||
-	    ps->tx_pre_off < POST_PREAMBLE_LEN || pp->nr_ante || pp->deadline ||
+	if (post_tx_busy(ps) || ps->tx.filling ||
+	    ps->tx.shut || !ps->hs.tcp_up || ps->rx.state == POST_RX_PREAMBLE ||
+	    ps->hs.pre_sent < POST_PREAMBLE_LEN || pp->nr_ante || pp->deadline ||
 	    min_t(size_t, len, chunk) < POST_DIRECT_MIN)
 		return false;
 	return len <= chunk ||
-	       (ps->tx_nr_partial < ps->peer.max_partials &&
-		ps->tx_reserved + len <= ps->peer.rx_budget);
+	       (ps->tx.nr_partial < ps->hs.peer.max_partials &&
+		ps->tx.reserved + len <= ps->hs.peer.rx_budget);
 }
 
 /*
@@ -1096,29 +1096,29 @@ static ssize_t post_tx_direct(struct post_sock *ps, struct post_msg *msg,
 		int more = left > n ? MSG_MORE : 0;
 
 		post_tx_frame_for(ps, msg, n, NULL);
-		iov.iov_base = ps->tx_hdr;
-		iov.iov_len = ps->tx_hdr_len;
+		iov.iov_base = ps->tx.hdr;
+		iov.iov_len = ps->tx.hdr_len;
 		ret = post_tx_send(ps, &iov, 1, iov.iov_len, MSG_MORE);
 		if (ret < 0)
 			return ret;
-		ps->tx_off = ret;
-		if (ret < ps->tx_hdr_len) {	/* the frame's data: all left */
+		ps->tx.off = ret;
+		if (ret < ps->tx.hdr_len) {	/* the frame's data: all left */
 			*first = n;
 			return left;
 		}
 		ret = post_tx_send_user(ps, m, n, more);
 		if (ret < 0)
 			return ret;
-		ps->tx_direct_bytes += ret;
+		ps->tx.direct_bytes += ret;
 		left -= ret;
 		if (ret < n) {	/* the rest of the frame goes from a piece */
 			*first = n - ret;
 			return left;
 		}
 		/* the frame is in TCP */
-		ps->tx_kind = POST_TXF_NONE;
-		ps->tx_msg = NULL;
-		ps->tx_off = 0;
+		ps->tx.kind = POST_TXF_NONE;
+		ps->tx.msg = NULL;
+		ps->tx.off = 0;
 	} while (left);
 	post_tx_sent(ps, msg);
 	return 0;
@@ -1128,7 +1128,7 @@ static ssize_t post_tx_direct(struct post_sock *ps, struct post_msg *msg,
  * Copy the large rest of @a->msg without lock_sock(carrier), as
  * post_tx_build() does, so that other senders (an urgent message), io_work
  * and readers go on meanwhile. The message leaves the send queue while it
- * fills (msg->filling, ps->tx_filling: nothing picks it, later messages
+ * fills (msg->filling, ps->tx.filling: nothing picks it, later messages
  * of its niceness wait, as order requires, and so does POST_ABORT; the
  * frame in progress may still complete), then comes back at the head of
  * its niceness: it was sent first. If the carrier failed meanwhile, its purge
@@ -1139,15 +1139,15 @@ static ssize_t post_tx_fill_unlocked(struct post_sock *ps,
 {
 	struct post_copy b = { .m = a->m, .left = a->left, .started = true };
 	struct post_msg *msg = a->msg, shadow;
-	u32 gen = ps->conn_gen;
+	u32 gen = ps->hs.conn_gen;
 	struct post_piece *p, *tmp;
 	struct sock *sk = &ps->sk;
 	int err;
 
-	post_queue_del(&ps->txq, &msg->q);
+	post_queue_del(&ps->tx.queue, &msg->q);
 	msg->filling = true;
 	/* later messages of its niceness wait for it: order (eligible) */
-	ps->tx_filling = msg;
+	ps->tx.filling = msg;
 	/* b copies into a struct nobody else sees; its pieces move over */
 	INIT_LIST_HEAD(&shadow.pieces);
 	shadow.charge = 0;
@@ -1156,17 +1156,17 @@ static ssize_t post_tx_fill_unlocked(struct post_sock *ps,
 	err = post_tx_copy(ps, &b);
 	lock_sock(sk);
 	msg->filling = false;
-	ps->tx_filling = NULL;
+	ps->tx.filling = NULL;
 
 	if (sk->sk_state != TCP_ESTABLISHED || sk->sk_err ||
-	    ps->conn_gen != gen) {	/* failed (and maybe connected again) */
+	    ps->hs.conn_gen != gen) {	/* failed (and maybe connected again) */
 		list_for_each_entry_safe(p, tmp, &shadow.pieces, list)
 			post_piece_free(p);
 		/* the purge did not see it: still charged */
 		post_tx_uncharge(ps, msg, msg->charge);
 		post_ev_queue(ps, msg->id, POST_EV_ABORTED, sk->sk_err ? :
 			      ECONNABORTED);
-		ps->msgs_aborted++;
+		ps->tx.aborted++;
 		post_msg_free(msg);
 		a->msg = NULL;
 		return -EPIPE;
@@ -1176,7 +1176,7 @@ static ssize_t post_tx_fill_unlocked(struct post_sock *ps,
 		msg->charge += p->truesize;
 		post_tx_charge(ps, msg, p->truesize);
 	}
-	post_queue_add_head(&ps->txq, &msg->q);
+	post_queue_add_head(&ps->tx.queue, &msg->q);
 	if (err) {
 		/* a frame of it follows the one being written: ABORT */
 		a->err = err;
@@ -1208,8 +1208,8 @@ static ssize_t post_tx_direct_rest(struct post_sock *ps, struct post_copy *a,
 	list_add_tail(&p->list, &msg->pieces);
 	msg->charge += p->truesize;
 	post_tx_charge(ps, msg, p->truesize);
-	post_queue_add(&ps->txq, &msg->q);
-	ps->tx_piece = p;
+	post_queue_add(&ps->tx.queue, &msg->q);
+	ps->tx.piece = p;
 	if (err) {
 		if (left == a->first)
 			return err;	/* its last frame: fail */
@@ -1259,7 +1259,7 @@ int post_tx_sendmsg(struct post_sock *ps, struct msghdr *m, size_t len,
 
 	post_tx_admit(ps, a.msg, pp);
 	if (a.msg->immediate)
-		ps->tx_flush = true;
+		ps->tx.flush = true;
 	left = post_tx_direct(ps, a.msg, m, &a.first);
 	if (left > 0)
 		left = post_tx_direct_rest(ps, &a, left);
@@ -1267,7 +1267,7 @@ int post_tx_sendmsg(struct post_sock *ps, struct msghdr *m, size_t len,
 		return left;
 	if (left < 0) {
 		if (list_empty(&a.msg->q.list))	/* for the purge */
-			post_queue_add(&ps->txq, &a.msg->q);
+			post_queue_add(&ps->tx.queue, &a.msg->q);
 		*failed = true;
 		return left;
 	}
@@ -1292,67 +1292,67 @@ int post_tx_push(struct post_sock *ps)
 	int ret = 0;
 
 	sock_owned_by_me(sk);
-	if (!ps->tsock || !ps->tcp_up)
+	if (!ps->tsock || !ps->hs.tcp_up)
 		return 0;
 
-	if (!ps->tx_pre_off)
+	if (!ps->hs.pre_sent)
 		post_rx_limits(ps);
-	while (ps->tx_pre_off < POST_PREAMBLE_LEN) {
+	while (ps->hs.pre_sent < POST_PREAMBLE_LEN) {
 		u8 pre[POST_PREAMBLE_LEN];
 
-		post_preamble_encode(pre, &ps->adv);
-		iov.iov_base = pre + ps->tx_pre_off;
-		iov.iov_len = POST_PREAMBLE_LEN - ps->tx_pre_off;
+		post_preamble_encode(pre, &ps->hs.adv);
+		iov.iov_base = pre + ps->hs.pre_sent;
+		iov.iov_len = POST_PREAMBLE_LEN - ps->hs.pre_sent;
 		ret = post_tx_send(ps, &iov, 1, iov.iov_len, 0);
 		if (ret <= 0)
 			return ret;
-		ps->tx_pre_off += ret;
+		ps->hs.pre_sent += ret;
 	}
 	/* the peer's limits bind what we send: wait for its preamble */
-	if (ps->rx_state == POST_RX_PREAMBLE)
+	if (ps->rx.state == POST_RX_PREAMBLE)
 		return 0;
 
 	post_sched_expire(ps);
 	/* nothing to send (every push of a carrier that only reads) */
-	if (!post_tx_busy(ps) && !ps->ack_pending && !ps->tx_fin &&
-	    !ps->tx_corked && !ps->tx_flush)
+	if (!post_tx_busy(ps) && !ps->ack.pending && !ps->tx.fin &&
+	    !ps->tx.corked && !ps->tx.flush)
 		return 0;
-	if (ps->tx_fin && ps->ack_pending)	/* no ACK can follow our FIN */
+	if (ps->tx.fin && ps->ack.pending)	/* no ACK can follow our FIN */
 		post_ack_now(ps);
 	/* nothing of it in TCP yet: pick again, something better may wait */
 	if (post_tx_unwritten(ps))
 		post_tx_unbuild(ps);
 
-	while (!ps->tx_shut && (ps->tx_kind || post_tx_next_frame(ps))) {
-		u32 hlen = ps->tx_hdr_len, flen = post_tx_frame_len(ps);
+	while (!ps->tx.shut && (ps->tx.kind || post_tx_next_frame(ps))) {
+		u32 hlen = ps->tx.hdr_len, flen = post_tx_frame_len(ps);
 		int flags = 0;
 
 		/* coalesce with what follows; urgent frames are pushed */
-		if (ps->tx_kind == POST_TXF_CTL ||
-		    (ps->tx_kind == POST_TXF_DATA && ps->tx_msg->immediate))
-			ps->tx_flush = true;
-		ps->tx_corked = post_tx_more(ps);
-		if (ps->tx_corked)
+		if (ps->tx.kind == POST_TXF_CTL ||
+		    (ps->tx.kind == POST_TXF_DATA && ps->tx.msg->immediate))
+			ps->tx.flush = true;
+		ps->tx.corked = post_tx_more(ps);
+		if (ps->tx.corked)
 			flags = MSG_MORE;
-		if (ps->tx_off < hlen) {
-			iov.iov_base = ps->tx_hdr + ps->tx_off;
-			iov.iov_len = hlen - ps->tx_off;
+		if (ps->tx.off < hlen) {
+			iov.iov_base = ps->tx.hdr + ps->tx.off;
+			iov.iov_len = hlen - ps->tx.off;
 			ret = post_tx_send(ps, &iov, 1, iov.iov_len,
 					   flen > hlen ? MSG_MORE : flags);
 			if (ret <= 0)
 				break;
-			ps->tx_off += ret;
-			if (ps->tx_off < hlen)
+			ps->tx.off += ret;
+			if (ps->tx.off < hlen)
 				continue;
 		}
-		if (ps->tx_off < flen) {
-			ret = post_tx_send_piece(ps, ps->tx_piece,
-						 ps->tx_off - hlen,
-						 flen - ps->tx_off, flags);
+		if (ps->tx.off < flen) {
+			ret = post_tx_send_piece(ps, ps->tx.piece,
+						 ps->tx.off - hlen,
+						 flen - ps->tx.off, flags);
 			if (ret <= 0)
 				break;
-			ps->tx_off += ret;
-			if (ps->tx_off < flen)
+			ps->tx.off += ret;
+			if (ps->tx.off < flen)
 				continue;
 		}
 		post_tx_frame_done(ps);
@@ -1363,9 +1363,9 @@ int post_tx_push(struct post_sock *ps)
 	 * The last frame went without MSG_MORE, so TCP's autocork decides;
 	 * if the push ended early, or something urgent went, send now.
 	 */
-	if (ps->tx_corked || ps->tx_flush) {
-		ps->tx_corked = false;
-		ps->tx_flush = false;
+	if (ps->tx.corked || ps->tx.flush) {
+		ps->tx.corked = false;
+		ps->tx.flush = false;
 		tcp_sock_set_cork(ps->tsock->sk, false);
 	}
 	if (freed)
@@ -1373,9 +1373,9 @@ int post_tx_push(struct post_sock *ps)
 	if (ret < 0)
 		return ret;
 
-	if (ps->tx_fin && !post_tx_busy(ps) && !ps->ack_pending) {
-		ps->tx_fin = false;
-		ps->tx_shut = true;
+	if (ps->tx.fin && !post_tx_busy(ps) && !ps->ack.pending) {
+		ps->tx.fin = false;
+		ps->tx.shut = true;
 		return kernel_sock_shutdown(ps->tsock, SHUT_WR);
 	}
 	return 0;
@@ -1391,7 +1391,7 @@ int post_tx_abort(struct post_sock *ps, u64 id)
 	int err;
 
 	sock_owned_by_me(&ps->sk);
-	if (!id || id >= ps->next_id)
+	if (!id || id >= ps->tx.next_id)
 		return -EINVAL;
 	msg = post_pending_find(ps, id);
 	if (msg && msg->filling)	/* its sendmsg() is still copying it */
@@ -1420,14 +1420,14 @@ static bool post_seq_names(const struct post_msg *msg, u64 seq, bool below)
  */
 static int post_tx_check_seq(struct post_sock *ps, u64 seq, bool below)
 {
-	struct post_msg *msg = ps->tx_msg;
+	struct post_msg *msg = ps->tx.msg;
 
-	if (seq > ps->tx_seq)
+	if (seq > ps->tx.seq)
 		return -EPROTO;
-	if (ps->tx_kind == POST_TXF_DATA && msg->seq && !msg->doomed &&
+	if (ps->tx.kind == POST_TXF_DATA && msg->seq && !msg->doomed &&
 	    post_seq_names(msg, seq, below))
 		return -EPROTO;		/* its last frame is being written */
-	list_for_each_entry(msg, &ps->tx_started, plist)
+	list_for_each_entry(msg, &ps->tx.started, plist)
 		if (post_seq_names(msg, seq, below))
 			return -EPROTO;
 	return 0;
@@ -1445,17 +1445,17 @@ int post_tx_acked(struct post_sock *ps, u64 cum, const u64 *seqs, u32 n)
 	u32 i = 0;
 	int err;
 
-	if (cum < ps->tx_acked_cum)
+	if (cum < ps->tx.acked_cum)
 		return -EPROTO;
 	err = post_tx_check_seq(ps, cum, true);
 	for (i = 0; !err && i < n; i++)
 		err = post_tx_check_seq(ps, seqs[i], false);
 	if (err)
 		return err;
-	ps->tx_acked_cum = cum;
+	ps->tx.acked_cum = cum;
 	i = 0;
 
-	list_for_each_entry_safe(msg, tmp, &ps->tx_unacked, list) {
+	list_for_each_entry_safe(msg, tmp, &ps->tx.unacked, list) {
 		while (i < n && seqs[i] < msg->seq)
 			i++;
 		if (msg->seq <= cum || (i < n && seqs[i] == msg->seq)) {
@@ -1479,7 +1479,7 @@ int post_tx_expired(struct post_sock *ps, u64 seq)
 	err = post_tx_check_seq(ps, seq, false);
 	if (err)
 		return err;
-	list_for_each_entry(msg, &ps->tx_unacked, list) {
+	list_for_each_entry(msg, &ps->tx.unacked, list) {
 		if (msg->seq < seq)
 			continue;
 		if (msg->seq > seq)
@@ -1502,7 +1502,7 @@ static void post_tx_expire(struct post_sock *ps, u64 now)
 	int i;
 
 	for (i = 0; i < POST_NICE_LEVELS; i++)
-		list_for_each_entry_safe(e, tmp, &ps->txq.nice[i], list) {
+		list_for_each_entry_safe(e, tmp, &ps->tx.queue.nice[i], list) {
 			msg = container_of(e, struct post_msg, q);
 			if (!msg->deadline)
 				continue;
@@ -1515,7 +1515,7 @@ static void post_tx_expire(struct post_sock *ps, u64 now)
 			if (!next || msg->deadline < next)
 				next = msg->deadline;
 		}
-	ps->tx_next_deadline = next;
+	ps->tx.next_deadline = next;
 	if (ended) {
 		post_tx_cascade(ps);
 		ps->sk.sk_write_space(&ps->sk);
@@ -1532,12 +1532,12 @@ static enum hrtimer_restart post_sched_timer(struct hrtimer *t)
 
 void post_sched_init(struct post_sock *ps)
 {
-	post_queue_init(&ps->txq);
-	INIT_LIST_HEAD(&ps->tx_unacked);
-	INIT_LIST_HEAD(&ps->tx_started);
-	INIT_LIST_HEAD(&ps->ctlq);
-	INIT_LIST_HEAD(&ps->evq);
-	ps->tx_pending = RB_ROOT;
+	post_queue_init(&ps->tx.queue);
+	INIT_LIST_HEAD(&ps->tx.unacked);
+	INIT_LIST_HEAD(&ps->tx.started);
+	INIT_LIST_HEAD(&ps->tx.ctlq);
+	INIT_LIST_HEAD(&ps->ev.queue);
+	ps->tx.pending = RB_ROOT;
 	hrtimer_init(&ps->sched_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	ps->sched_timer.function = post_sched_timer;
 }
@@ -1545,10 +1545,10 @@ void post_sched_init(struct post_sock *ps)
 /* Arm the timer for the earliest deadline of either direction. */
 void post_sched_arm(struct post_sock *ps)
 {
-	u64 next = ps->tx_next_deadline;
+	u64 next = ps->tx.next_deadline;
 
-	if (!next || (ps->rx_next_deadline && ps->rx_next_deadline < next))
-		next = ps->rx_next_deadline;
+	if (!next || (ps->rx.next_deadline && ps->rx.next_deadline < next))
+		next = ps->rx.next_deadline;
 	if (!next || (ps->timer_at && ps->timer_at <= next))
 		return;
 	ps->timer_at = next;
@@ -1561,14 +1561,14 @@ void post_sched_expire(struct post_sock *ps)
 	u64 now;
 
 	/* no lifetime in either direction: no clock to read (every push) */
-	if (!ps->timer_at && !ps->tx_next_deadline && !ps->rx_next_deadline)
+	if (!ps->timer_at && !ps->tx.next_deadline && !ps->rx.next_deadline)
 		return;
 	now = ktime_get_ns();
 	if (ps->timer_at && ps->timer_at <= now)
 		ps->timer_at = 0;
-	if (ps->tx_next_deadline && ps->tx_next_deadline <= now)
+	if (ps->tx.next_deadline && ps->tx.next_deadline <= now)
 		post_tx_expire(ps, now);
-	if (ps->rx_next_deadline && ps->rx_next_deadline <= now)
+	if (ps->rx.next_deadline && ps->rx.next_deadline <= now)
 		post_rx_expire(ps, now);
 	post_sched_arm(ps);
 }
@@ -1599,7 +1599,7 @@ static void post_tx_purge_msg(struct post_sock *ps, struct post_msg *msg,
 {
 	if (err) {
 		post_ev_queue(ps, msg->id, POST_EV_ABORTED, -err);
-		ps->msgs_aborted++;
+		ps->tx.aborted++;
 		post_stat_add(POST_STAT_MSGS_ABORTED, 1);
 	}
 	post_tx_uncharge(ps, msg, msg->charge);
@@ -1617,33 +1617,33 @@ void post_tx_purge(struct post_sock *ps, int err)
 	struct post_qent *e, *tmp;
 	int i;
 
-	if (ps->tx_kind == POST_TXF_DATA && ps->tx_msg->doomed) {
-		post_tx_uncharge(ps, ps->tx_msg, ps->tx_msg->charge);
-		post_msg_free(ps->tx_msg);	/* ended already */
+	if (ps->tx.kind == POST_TXF_DATA && ps->tx.msg->doomed) {
+		post_tx_uncharge(ps, ps->tx.msg, ps->tx.msg->charge);
+		post_msg_free(ps->tx.msg);	/* ended already */
 	}
-	ps->tx_kind = POST_TXF_NONE;
-	ps->tx_msg = NULL;
-	ps->tx_piece = NULL;
-	ps->tx_off = 0;
-	INIT_LIST_HEAD(&ps->tx_started);
-	ps->tx_nr_partial = 0;
-	ps->tx_reserved = 0;
+	ps->tx.kind = POST_TXF_NONE;
+	ps->tx.msg = NULL;
+	ps->tx.piece = NULL;
+	ps->tx.off = 0;
+	INIT_LIST_HEAD(&ps->tx.started);
+	ps->tx.nr_partial = 0;
+	ps->tx.reserved = 0;
 
 	for (i = 0; i < POST_NICE_LEVELS; i++)
-		list_for_each_entry_safe(e, tmp, &ps->txq.nice[i], list) {
+		list_for_each_entry_safe(e, tmp, &ps->tx.queue.nice[i], list) {
 			msg = container_of(e, struct post_msg, q);
-			post_queue_del(&ps->txq, e);
+			post_queue_del(&ps->tx.queue, e);
 			post_tx_purge_msg(ps, msg, err);
 		}
-	list_for_each_entry_safe(msg, mtmp, &ps->tx_unacked, list) {
+	list_for_each_entry_safe(msg, mtmp, &ps->tx.unacked, list) {
 		list_del(&msg->list);
 		post_tx_purge_msg(ps, msg, err);
 	}
-	ps->tx_nr_unacked = 0;
-	ps->tx_pending = RB_ROOT;
+	ps->tx.nr_unacked = 0;
+	ps->tx.pending = RB_ROOT;
 	post_ctl_purge(ps);
-	ps->tx_next_deadline = 0;
-	ps->tx_fin = false;
+	ps->tx.next_deadline = 0;
+	ps->tx.fin = false;
 }
 
 /*
@@ -1656,8 +1656,8 @@ void post_tx_peer_fin(struct post_sock *ps)
 {
 	struct post_msg *msg, *tmp;
 
-	ps->tx_peer_fin = true;
-	list_for_each_entry_safe(msg, tmp, &ps->tx_unacked, list)
+	ps->tx.peer_fin = true;
+	list_for_each_entry_safe(msg, tmp, &ps->tx.unacked, list)
 		post_tx_end(ps, msg, POST_EV_ABORTED, ESHUTDOWN);
 	post_tx_cascade(ps);
 	ps->sk.sk_write_space(&ps->sk);

@@ -6,7 +6,7 @@
  *
  * Locking: every op runs in process context and takes lock_sock(carrier)
  * for the state it touches; blocking waits drop it through sk_wait_event().
- * poll() reads sk_state, sk_err, sk_shutdown, rx_nr_ready and the accept
+ * poll() reads sk_state, sk_err, sk_shutdown, rx.nr_ready and the accept
  * queue locklessly. Connection progress, receive and transmit beyond what a
  * call does itself happen in io_work (transient.c).
  *
@@ -116,18 +116,18 @@ void post_sock_init(struct sock *sk, const struct post_sock *policy)
 	ps->niceness = policy ? policy->niceness : POST_NICE_DEFAULT;
 	ps->ev_mask = policy ? policy->ev_mask : 0;
 
-	ps->next_id = 1;
+	ps->tx.next_id = 1;
 	post_sched_init(ps);
 	post_ack_init(ps);
 	post_rx_timer_init(ps);
-	ps->rx_open = RB_ROOT;
-	ps->rx_want = POST_PREAMBLE_FIXED;
-	INIT_LIST_HEAD(&ps->rx_ready);
-	INIT_LIST_HEAD(&ps->rx_partial);
-	INIT_LIST_HEAD(&ps->children);
-	INIT_LIST_HEAD(&ps->accept_q);
-	INIT_LIST_HEAD(&ps->child_node);
-	spin_lock_init(&ps->accept_lock);
+	ps->rx.open = RB_ROOT;
+	ps->rx.want = POST_PREAMBLE_FIXED;
+	INIT_LIST_HEAD(&ps->rx.ready);
+	INIT_LIST_HEAD(&ps->rx.partial);
+	INIT_LIST_HEAD(&ps->lsn.children);
+	INIT_LIST_HEAD(&ps->lsn.accept_q);
+	INIT_LIST_HEAD(&ps->child.node);
+	spin_lock_init(&ps->lsn.lock);
 	INIT_WORK(&ps->io_work, post_io_work);
 	timer_setup(&sk->sk_timer, post_handshake_timer, 0);
 
@@ -164,18 +164,18 @@ static int post_check_addr(const struct sockaddr *addr, int len)
 static void post_reset_handshake(struct post_sock *ps)
 {
 	post_rx_purge(ps);
-	ps->tx_pre_off = 0;
-	ps->rx_pre_len = 0;
-	ps->rx_hdr_len = 0;
-	ps->rx_want = POST_PREAMBLE_FIXED;
-	ps->rx_state = POST_RX_PREAMBLE;
-	ps->conn_gen++;
-	ps->tx_seq = 0;
-	ps->tx_acked_cum = 0;
-	ps->tx_peer_fin = false;
+	ps->hs.pre_sent = 0;
+	ps->hs.pre_got = 0;
+	ps->rx.hdr_len = 0;
+	ps->rx.want = POST_PREAMBLE_FIXED;
+	ps->rx.state = POST_RX_PREAMBLE;
+	ps->hs.conn_gen++;
+	ps->tx.seq = 0;
+	ps->tx.acked_cum = 0;
+	ps->tx.peer_fin = false;
 	ps->scan.active = false;
-	ps->tcp_up = false;
-	ps->tx_shut = false;
+	ps->hs.tcp_up = false;
+	ps->tx.shut = false;
 	WRITE_ONCE(ps->sk.sk_shutdown, 0);
 }
 
@@ -281,7 +281,7 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 	WRITE_ONCE(sk->sk_err, 0);
 	sk->sk_state = TCP_SYN_SENT;
 	sock->state = SS_CONNECTING;
-	ps->hs_deadline = jiffies + msecs_to_jiffies(ps->hs_timeout_ms);
+	ps->hs.deadline = jiffies + msecs_to_jiffies(ps->hs_timeout_ms);
 
 	err = post_race_start(ps, cands, nr);
 	if (err) {
@@ -289,7 +289,7 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 		sock->state = SS_UNCONNECTED;
 		goto out;
 	}
-	sk_reset_timer(sk, &sk->sk_timer, ps->hs_deadline);
+	sk_reset_timer(sk, &sk->sk_timer, ps->hs.deadline);
 	post_queue_io(ps);
 
 wait:
@@ -339,9 +339,9 @@ static int post_listen(struct socket *sock, int backlog)
 
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	WRITE_ONCE(sk->sk_ack_backlog, 0);
-	spin_lock(&ps->accept_lock);
-	ps->listening = true;
-	spin_unlock(&ps->accept_lock);
+	spin_lock(&ps->lsn.lock);
+	ps->lsn.listening = true;
+	spin_unlock(&ps->lsn.lock);
 	sk->sk_state = TCP_LISTEN;
 	post_transient_attach(ps, NULL);
 	post_queue_io(ps);
@@ -354,14 +354,14 @@ static struct post_sock *post_accept_dequeue(struct post_sock *ps)
 {
 	struct post_sock *child;
 
-	spin_lock(&ps->accept_lock);
-	child = list_first_entry_or_null(&ps->accept_q, struct post_sock,
-					 child_node);
+	spin_lock(&ps->lsn.lock);
+	child = list_first_entry_or_null(&ps->lsn.accept_q, struct post_sock,
+					 child.node);
 	if (child) {
-		list_del_init(&child->child_node);
+		list_del_init(&child->child.node);
 		sk_acceptq_removed(&ps->sk);
 	}
-	spin_unlock(&ps->accept_lock);
+	spin_unlock(&ps->lsn.lock);
 	return child;
 }
 
@@ -394,7 +394,7 @@ static int post_accept(POST_ACCEPT_ARGS)
 			err = sock_intr_errno(timeo);
 			break;
 		}
-		sk_wait_event(sk, &timeo, !list_empty_careful(&ps->accept_q) ||
+		sk_wait_event(sk, &timeo, !list_empty_careful(&ps->lsn.accept_q) ||
 			      sk->sk_state != TCP_LISTEN, &wait);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
@@ -408,8 +408,8 @@ static int post_accept(POST_ACCEPT_ARGS)
 	lock_sock(csk);
 	sock_graft(csk, newsock);
 	newsock->state = SS_CONNECTED;
-	parent = child->parent;
-	WRITE_ONCE(child->parent, NULL);
+	parent = child->child.parent;
+	WRITE_ONCE(child->child.parent, NULL);
 	/* what waited in TCP for accept() is read now (rx.c) */
 	if (child->tsock && csk->sk_state == TCP_ESTABLISHED)
 		post_queue_io(child);
@@ -457,10 +457,10 @@ static __poll_t post_poll(struct file *file, struct socket *sock,
 	if (state == TCP_ESTABLISHED && post_is_stream(sk))
 		return post_stream_poll(sk);
 	if (state == TCP_LISTEN)
-		return list_empty_careful(&ps->accept_q) ? 0 :
+		return list_empty_careful(&ps->lsn.accept_q) ? 0 :
 		       EPOLLIN | EPOLLRDNORM;
 
-	if (READ_ONCE(sk->sk_err) || READ_ONCE(ps->ev_count))
+	if (READ_ONCE(sk->sk_err) || READ_ONCE(ps->ev.count))
 		mask |= EPOLLERR;
 	shutdown = READ_ONCE(sk->sk_shutdown);
 	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
@@ -468,7 +468,7 @@ static __poll_t post_poll(struct file *file, struct socket *sock,
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	/* a complete message, queued or still in TCP (scan.c) */
-	if (READ_ONCE(ps->rx_nr_ready) || post_scan_ready(ps))
+	if (READ_ONCE(ps->rx.nr_ready) || post_scan_ready(ps))
 		mask |= EPOLLIN | EPOLLRDNORM;
 
 	if (state == TCP_ESTABLISHED) {
@@ -513,7 +513,7 @@ static int post_shutdown(struct socket *sock, int how)
 	if (post_is_stream(sk)) {
 		err = kernel_sock_shutdown(ps->tsock, how - 1);
 	} else if (how & SEND_SHUTDOWN) {
-		ps->tx_fin = true;
+		ps->tx.fin = true;
 		err = post_tx_push(ps);
 		if (err) {
 			post_sock_fail(sk, err);
@@ -532,12 +532,12 @@ static void post_tx_flush(struct post_sock *ps)
 	struct sock *tsk = ps->tsock->sk;
 	int room;
 
-	if (ps->ack_pending)	/* what was read is acknowledged now */
+	if (ps->ack.pending)	/* what was read is acknowledged now */
 		post_ack_now(ps);
-	if (!post_tx_busy(ps) && !ps->ack_pending)
+	if (!post_tx_busy(ps) && !ps->ack.pending)
 		return;
 	room = min_t(u64, INT_MAX / 2,
-		     (u64)READ_ONCE(tsk->sk_sndbuf) + 2 * ps->tx_queued);
+		     (u64)READ_ONCE(tsk->sk_sndbuf) + 2 * ps->tx.queued);
 	lock_sock(tsk);
 	tsk->sk_userlocks |= SOCK_SNDBUF_LOCK;
 	WRITE_ONCE(tsk->sk_sndbuf, room);
@@ -549,7 +549,7 @@ static void post_tx_flush(struct post_sock *ps)
 /* Every message sent has ended, or never will here. Lockless. */
 static bool post_lingered(const struct post_sock *ps)
 {
-	return !READ_ONCE(ps->tx_pending.rb_node) ||
+	return !READ_ONCE(ps->tx.pending.rb_node) ||
 	       READ_ONCE(ps->sk.sk_err) ||
 	       READ_ONCE(ps->sk.sk_state) != TCP_ESTABLISHED;
 }
@@ -590,11 +590,11 @@ static int post_release(struct socket *sock)
 	lock_sock(sk);
 	abort = sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime;
 	if (sk->sk_state == TCP_LISTEN) {
-		spin_lock(&ps->accept_lock);
-		ps->listening = false;
-		list_splice_init(&ps->children, &orphans);
-		list_splice_tail_init(&ps->accept_q, &orphans);
-		spin_unlock(&ps->accept_lock);
+		spin_lock(&ps->lsn.lock);
+		ps->lsn.listening = false;
+		list_splice_init(&ps->lsn.children, &orphans);
+		list_splice_tail_init(&ps->lsn.accept_q, &orphans);
+		spin_unlock(&ps->lsn.lock);
 	} else if (sk->sk_state == TCP_ESTABLISHED && !abort) {
 		if (sock_flag(sk, SOCK_LINGER) && !post_is_stream(sk))
 			post_linger(ps);
@@ -602,7 +602,7 @@ static int post_release(struct socket *sock)
 	if (sk->sk_state == TCP_ESTABLISHED && !abort) {	/* still */
 		post_tx_flush(ps);
 		/* the peer's ACKs must not meet a reset (drain.c) */
-		ps->drain = !post_is_stream(sk) && !ps->rx_nr_ready &&
+		ps->drain = !post_is_stream(sk) && !ps->rx.nr_ready &&
 			    !(sk->sk_shutdown & RCV_SHUTDOWN);
 		/* what could not go yet keeps it alive (drain.c) */
 		orphan = ps->drain && post_orphan_begin(ps);
@@ -616,8 +616,8 @@ static int post_release(struct socket *sock)
 	sock_orphan(sk);
 	release_sock(sk);
 
-	list_for_each_entry_safe(child, tmp, &orphans, child_node) {
-		list_del_init(&child->child_node);
+	list_for_each_entry_safe(child, tmp, &orphans, child.node) {
+		list_del_init(&child->child.node);
 		post_close_child(child);
 	}
 	sock->sk = NULL;
@@ -702,7 +702,7 @@ static int post_sendmsg(struct socket *sock, struct msghdr *m, size_t len)
 	if (err)
 		goto out;
 	/* more than the peer accepts (frame.h, 3): the carrier lives on */
-	if (len > ps->peer.max_msg) {
+	if (len > ps->hs.peer.max_msg) {
 		err = -EMSGSIZE;
 		goto out;
 	}
@@ -750,9 +750,9 @@ out:
 
 static bool post_recv_ready(struct sock *sk)
 {
-	return READ_ONCE(post_sk(sk)->rx_nr_ready) || sk->sk_err ||
+	return READ_ONCE(post_sk(sk)->rx.nr_ready) || sk->sk_err ||
 	       (sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE ||
-	       READ_ONCE(post_sk(sk)->rx_kick);
+	       READ_ONCE(post_sk(sk)->rx.kick);
 }
 
 /* Can this carrier read its transient in the caller's context? */
@@ -779,14 +779,14 @@ static int post_recv_wait(struct sock *sk, long *timeo, struct msghdr *m,
 
 	*direct = -1;
 	add_wait_queue(sk_sleep(sk), &wait);
-	WRITE_ONCE(ps->rx_waiters, ps->rx_waiters + 1);
+	WRITE_ONCE(ps->rx.waiters, ps->rx.waiters + 1);
 	for (;;) {
-		if (ps->rx_nr_ready)
+		if (ps->rx.nr_ready)
 			post_sched_expire(ps);	/* never deliver past a lifetime */
-		if (ps->rx_nr_ready)
+		if (ps->rx.nr_ready)
 			break;
-		kicked = READ_ONCE(ps->rx_kick);
-		WRITE_ONCE(ps->rx_kick, false);
+		kicked = READ_ONCE(ps->rx.kick);
+		WRITE_ONCE(ps->rx.kick, false);
 		/* pairs with the barrier of data_ready's wakeup */
 		smp_mb();
 		/* a message on its way stays in TCP until whole (scan.c) */
@@ -799,7 +799,7 @@ static int post_recv_wait(struct sock *sk, long *timeo, struct msghdr *m,
 				post_carrier_io(ps);
 			if (*direct >= 0)
 				break;
-			if (ps->rx_nr_ready)
+			if (ps->rx.nr_ready)
 				continue;
 		}
 		err = sock_error(sk);
@@ -821,12 +821,12 @@ static int post_recv_wait(struct sock *sk, long *timeo, struct msghdr *m,
 		}
 		sk_wait_event(sk, timeo, post_recv_ready(sk), &wait);
 	}
-	WRITE_ONCE(ps->rx_waiters, ps->rx_waiters - 1);
+	WRITE_ONCE(ps->rx.waiters, ps->rx.waiters - 1);
 	/* pairs with data_ready's: a kick after we left is seen below */
 	smp_mb();
 	remove_wait_queue(sk_sleep(sk), &wait);
 	/* bytes data_ready left to us that we did not read: io_work will */
-	if (READ_ONCE(ps->rx_kick) && post_rx_live(sk))
+	if (READ_ONCE(ps->rx.kick) && post_rx_live(sk))
 		post_queue_io(ps);
 	return err;
 }
@@ -860,7 +860,7 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 	if (direct >= 0) {		/* copied straight from TCP */
 		m->msg_flags |= MSG_EOR;
 		err = direct;
-	} else if (ps->rx_nr_ready) {
+	} else if (ps->rx.nr_ready) {
 		err = post_rx_copy(ps, m, len, flags, &info);
 	} else {
 		goto out;
@@ -869,9 +869,9 @@ static int post_recvmsg(struct socket *sock, struct msghdr *m, size_t len,
 		put_cmsg(m, SOL_POST, POST_CMSG_ID, sizeof(info.id), &info.id);
 		put_cmsg(m, SOL_POST, POST_CMSG_RCVINFO, sizeof(info), &info);
 	}
-	if (ps->rx_stalled && !post_rx_throttled(ps))
+	if (ps->rx.stalled && !post_rx_throttled(ps))
 		post_rx_resume(ps, true);	/* memory freed: read on */
-	if (!ps->rx_nr_ready)
+	if (!ps->rx.nr_ready)
 		post_ack_drained(ps);
 	if (post_ack_wanted(ps, false) && post_rx_live(sk)) {
 		int perr = post_tx_push(ps);	/* 16 read: acknowledge */
@@ -1057,34 +1057,34 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		size = sizeof(u.val);
 		break;
 	case POST_NEXT_ID:
-		u.id = ps->next_id;
+		u.id = ps->tx.next_id;
 		size = sizeof(u.id);
 		break;
 	case POST_INFO:
-		info.next_id = ps->next_id;
-		info.msgs_sent = ps->msgs_sent;
-		info.msgs_received = ps->msgs_received;
-		info.tx_queued = ps->tx_queued;
+		info.next_id = ps->tx.next_id;
+		info.msgs_sent = ps->tx.msgs;
+		info.msgs_received = ps->rx.msgs;
+		info.tx_queued = ps->tx.queued;
 		info.rx_queued = sk_rmem_alloc_get(sk);
-		info.rx_partials = ps->rx_nr_partial;
+		info.rx_partials = ps->rx.nr_partial;
 		info.chunk_size = ps->chunk_size;
 		info.max_msg_size = ps->max_msg_size;
-		info.msgs_expired = ps->msgs_expired;
-		info.msgs_aborted = ps->msgs_aborted;
-		info.msgs_acked = ps->msgs_acked;
-		info.rx_expired = ps->rx_expired;
-		info.events_dropped = ps->events_dropped;
-		info.tx_unacked = ps->tx_nr_unacked;
-		info.events_queued = ps->ev_count;
-		info.peer_max_msg_size = ps->peer.max_msg;
-		info.peer_rx_budget = ps->peer.rx_budget;
-		info.peer_max_partials = ps->peer.max_partials;
-		info.tx_partials = ps->tx_nr_partial;
-		info.tx_direct_bytes = ps->tx_direct_bytes;
-		info.rx_direct_msgs = ps->rx_direct_msgs;
-		info.tx_spliced_bytes = ps->tx_spliced_bytes;
-		info.rx_held_bytes = ps->rx_held_bytes;
-		info.rx_copied_bytes = ps->rx_copied_bytes;
+		info.msgs_expired = ps->tx.expired;
+		info.msgs_aborted = ps->tx.aborted;
+		info.msgs_acked = ps->tx.acked;
+		info.rx_expired = ps->rx.expired;
+		info.events_dropped = ps->ev.dropped;
+		info.tx_unacked = ps->tx.nr_unacked;
+		info.events_queued = ps->ev.count;
+		info.peer_max_msg_size = ps->hs.peer.max_msg;
+		info.peer_rx_budget = ps->hs.peer.rx_budget;
+		info.peer_max_partials = ps->hs.peer.max_partials;
+		info.tx_partials = ps->tx.nr_partial;
+		info.tx_direct_bytes = ps->tx.direct_bytes;
+		info.rx_direct_msgs = ps->rx.direct_msgs;
+		info.tx_spliced_bytes = ps->tx.spliced_bytes;
+		info.rx_held_bytes = ps->rx.held_bytes;
+		info.rx_copied_bytes = ps->rx.copied_bytes;
 		src = &info;
 		size = sizeof(info);
 		break;

@@ -10,7 +10,7 @@
  *    read-held; sk_user_data (the carrier) is set and cleared under the
  *    write lock, so a callback never sees a carrier being torn down. They
  *    never read or send: data_ready has the scanner (scan.c) tell what
- *    the new bytes complete and wakes the readers (ps->rx_waiters in
+ *    the new bytes complete and wakes the readers (ps->rx.waiters in
  *    recvmsg(), read with READ_ONCE; poll and epoll users), who read the
  *    transient in their own context; it queues io_work only for what no
  *    reader will take (ACKs, lifetimes, a filling TCP buffer). The other
@@ -68,31 +68,31 @@ static void post_tcp_data_ready(struct sock *tsk)
 		post_queue_io(ps);	/* handshake: io_work */
 		goto out;
 	}
-	if (READ_ONCE(ps->parent))	/* not accepted: it waits (rx.c) */
+	if (READ_ONCE(ps->child.parent))	/* not accepted: it waits (rx.c) */
 		goto out;
 	post_scan_decide(ps, tsk, &wake, &now, &later);
 	if (wake) {
-		WRITE_ONCE(ps->rx_kick, true);
+		WRITE_ONCE(ps->rx.kick, true);
 		ps->sk.sk_data_ready(&ps->sk);
 	}
 	if (now)
 		post_queue_io(ps);
 	else if (later)
-		mod_timer(&ps->rx_timer, jiffies + post_ack_delay());
+		mod_timer(&ps->rx.timer, jiffies + post_ack_delay());
 out:
 	read_unlock_bh(&tsk->sk_callback_lock);
 }
 
 static void post_rx_timer(struct timer_list *t)
 {
-	struct post_sock *ps = from_timer(ps, t, rx_timer);
+	struct post_sock *ps = from_timer(ps, t, rx.timer);
 
 	post_queue_io(ps);
 }
 
 void post_rx_timer_init(struct post_sock *ps)
 {
-	timer_setup(&ps->rx_timer, post_rx_timer, 0);
+	timer_setup(&ps->rx.timer, post_rx_timer, 0);
 }
 
 static void post_tcp_callback(struct sock *tsk)
@@ -193,21 +193,21 @@ static bool post_handshaking(const struct sock *sk)
 void post_sock_fail(struct sock *sk, int err)
 {
 	struct post_sock *ps = post_sk(sk);
-	struct post_sock *parent = ps->parent;
+	struct post_sock *parent = ps->child.parent;
 	bool reap = false;
 
 	sock_owned_by_me(sk);
 	if (sk->sk_state == TCP_SYN_RECV && parent) {
-		spin_lock(&parent->accept_lock);
-		if (parent->listening) {
-			ps->child_dead = true;
+		spin_lock(&parent->lsn.lock);
+		if (parent->lsn.listening) {
+			ps->child.dead = true;
 			reap = true;
 		}
-		spin_unlock(&parent->accept_lock);
+		spin_unlock(&parent->lsn.lock);
 	}
 
 	if (err == -EPROTO) {
-		ps->proto_errors++;
+		ps->rx.proto_errors++;
 		post_stat_add(POST_STAT_PROTO_ERRORS, 1);
 	}
 	WRITE_ONCE(sk->sk_err, -err);
@@ -235,7 +235,7 @@ void post_established(struct post_sock *ps)
 	/* poll() reads ps->tsock once it sees ESTABLISHED (stream.c) */
 	smp_store_release(&sk->sk_state, TCP_ESTABLISHED);
 	post_nl_established(ps);
-	if (ps->parent)
+	if (ps->child.parent)
 		post_child_ready(ps);
 	else
 		sk->sk_state_change(sk);
@@ -255,11 +255,11 @@ static bool post_tcp_progress(struct post_sock *ps)
 		return false;
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
-		ps->tcp_up = true;
+		ps->hs.tcp_up = true;
 		if (!ps->race) {	/* accepted: the preambles' deadline */
-			ps->hs_deadline = jiffies +
+			ps->hs.deadline = jiffies +
 					  msecs_to_jiffies(ps->hs_timeout_ms);
-			sk_reset_timer(sk, &sk->sk_timer, ps->hs_deadline);
+			sk_reset_timer(sk, &sk->sk_timer, ps->hs.deadline);
 		}
 		return true;
 	default:
@@ -295,8 +295,8 @@ int post_carrier_io(struct post_sock *ps)
 		goto fail;
 	}
 	if (post_handshaking(sk)) {
-		if (ps->rx_state == POST_RX_PREAMBLE) {
-			if (time_after_eq(jiffies, ps->hs_deadline)) {
+		if (ps->rx.state == POST_RX_PREAMBLE) {
+			if (time_after_eq(jiffies, ps->hs.deadline)) {
 				err = -ETIMEDOUT;
 				goto fail;
 			}
@@ -309,7 +309,7 @@ int post_carrier_io(struct post_sock *ps)
 			}
 		}
 	}
-	if (!ps->rx_nr_ready)
+	if (!ps->rx.nr_ready)
 		post_ack_drained(ps);
 	err = post_tx_push(ps);
 	if (err) {
@@ -360,7 +360,7 @@ static void post_carrier_work(struct post_sock *ps)
 		if (n <= 0)
 			return;
 		if (post_is_stream(sk)) {	/* no preambles: bytes */
-			ps->tcp_up = true;
+			ps->hs.tcp_up = true;
 			post_stream_attach(ps);
 			post_established(ps);
 			return;
@@ -368,7 +368,7 @@ static void post_carrier_work(struct post_sock *ps)
 	}
 	if (!ps->tsock)
 		return;
-	if (!ps->tcp_up && !post_tcp_progress(ps))
+	if (!ps->hs.tcp_up && !post_tcp_progress(ps))
 		return;
 	post_carrier_io(ps);
 }
@@ -391,8 +391,8 @@ void post_io_work(struct work_struct *work)
 	}
 	release_sock(sk);
 
-	list_for_each_entry_safe(child, tmp, &dead, child_node) {
-		list_del_init(&child->child_node);
+	list_for_each_entry_safe(child, tmp, &dead, child.node) {
+		list_del_init(&child->child.node);
 		post_close_child(child);
 	}
 	sock_put(sk);
@@ -411,7 +411,7 @@ void post_destroy(struct post_sock *ps, bool abort)
 	post_race_free(ps);	/* its timer queues io_work */
 	post_sched_stop(ps);	/* so does this one */
 	post_ack_stop(ps);	/* and these */
-	del_timer_sync(&ps->rx_timer);
+	del_timer_sync(&ps->rx.timer);
 	if (cancel_work_sync(&ps->io_work))
 		sock_put(sk);
 
@@ -420,9 +420,9 @@ void post_destroy(struct post_sock *ps, bool abort)
 	post_rx_purge(ps);
 	post_ev_purge(ps);
 	sk_mem_reclaim_final(sk);	/* what mem.c's charges left */
-	if (ps->parent) {
-		sock_put(&ps->parent->sk);
-		ps->parent = NULL;
+	if (ps->child.parent) {
+		sock_put(&ps->child.parent->sk);
+		ps->child.parent = NULL;
 	}
 	sock_put(sk);
 }
