@@ -503,7 +503,6 @@ extern const struct proto_ops post_seqpacket_ops;
 void post_sock_init(struct sock *sk, const struct post_sock *policy);
 void post_sock_publish(struct post_sock *ps);
 void post_sock_unpublish(struct post_sock *ps);
-void post_sock_fail(struct sock *sk, int err);
 
 /* tsock.c */
 int post_tsock_create(struct post_sock *ps, int family, struct socket **res);
@@ -521,20 +520,26 @@ static inline void *post_tsock_owner(struct sock *tsk)
 	return __locked_read_sk_user_data_with_flags(tsk, 0);
 }
 
-/* transient.c */
+/* transient.c: TCP glue and io_work */
 void post_transient_attach(struct post_sock *ps, const struct post_sock *from);
 void post_transient_detach(struct post_sock *ps);
 void post_queue_io(struct post_sock *ps);
 void post_io_work(struct work_struct *work);
-void post_handshake_timer(struct timer_list *t);
-void post_destroy(struct post_sock *ps, bool abort);
-
 void post_tcp_attach(struct post_sock *ps, struct socket *tsock,
 		     const struct post_sock *from);
 void post_tcp_detach(struct post_sock *ps, struct socket *tsock);
-void post_established(struct post_sock *ps);
 int post_carrier_io(struct post_sock *ps);
 void post_rx_timer_init(struct post_sock *ps);
+
+/* handshake.c */
+void post_handshake_timer(struct timer_list *t);
+bool post_handshaking(const struct sock *sk);
+bool post_tcp_progress(struct post_sock *ps);
+void post_established(struct post_sock *ps);
+
+/* teardown.c */
+void post_sock_fail(struct sock *sk, int err);
+void post_destroy(struct post_sock *ps, bool abort);
 
 /* listen.c */
 void post_listener_work(struct post_sock *ps, struct list_head *dead);
@@ -583,7 +588,7 @@ int post_stream_recvmsg(struct sock *sk, struct msghdr *m, size_t len,
 __poll_t post_stream_poll(struct sock *sk);
 void post_stream_attach(struct post_sock *ps);
 
-/* sched.c */
+/* tx.c: messages from sendmsg() */
 struct post_props {
 	u64	deadline;	/* ns, 0: none */
 	u64	ante[POST_MAX_ANTECEDENTS];
@@ -594,11 +599,40 @@ struct post_props {
 	bool	unordered;
 };
 
+/* What post_tx_copy() copies: @left bytes of @msg from @m. */
+struct post_copy {
+	struct post_msg		*msg;
+	struct msghdr		*m;
+	size_t			left;
+	u32			first;
+	u32			ack_room;	/* an ACK may lead its START */
+	bool			started;	/* its START is built */
+	bool			queued;
+	int			err;	/* the direct path's, after the fact */
+};
+
 int post_props_parse(struct post_sock *ps, struct msghdr *m,
 		     struct post_props *props);
+struct post_msg *post_tx_alloc(struct post_sock *ps, size_t len,
+			       const struct post_props *pp);
 struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
 			       size_t len, const struct post_props *pp,
 			       u32 ack_room);
+int post_tx_copy(struct post_sock *ps, struct post_copy *a);
+void post_msg_free(struct post_msg *msg);
+struct post_piece *post_piece_fill(struct post_sock *ps, u32 room, u32 len,
+				   struct iov_iter *from, int *err);
+u8 *post_piece_head(struct post_piece *p);
+void post_piece_free(struct post_piece *p);
+void post_tx_charge(struct post_sock *ps, const struct post_msg *msg,
+		    u32 bytes);
+void post_tx_uncharge(struct post_sock *ps, const struct post_msg *msg,
+		      u32 bytes);
+void post_tx_drop_pieces(struct post_sock *ps, struct post_msg *msg);
+bool post_tx_writable(const struct sock *sk);
+bool post_tx_room(const struct post_sock *ps, u8 nice);
+
+/* sched.c: the scheduler, framing onto the wire, how messages end */
 u32 post_tx_ack_room(struct post_sock *ps);
 void post_tx_queue(struct post_sock *ps, struct post_msg *msg,
 		   const struct post_props *pp);
@@ -607,8 +641,15 @@ int post_tx_sendmsg(struct post_sock *ps, struct msghdr *m, size_t len,
 int post_tx_push(struct post_sock *ps);
 void post_tx_purge(struct post_sock *ps, int err);
 void post_tx_peer_fin(struct post_sock *ps);
-bool post_tx_writable(const struct sock *sk);
-bool post_tx_room(const struct post_sock *ps, u8 nice);
+int post_tx_abort(struct post_sock *ps, u64 id);
+void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
+		 int err);
+bool post_tx_end_queued(struct post_sock *ps, struct post_msg *msg,
+			u32 type, int err);
+void post_tx_cascade(struct post_sock *ps);
+void post_ctl_queue(struct post_sock *ps, struct post_msg *msg, u8 type);
+void post_ctl_purge(struct post_sock *ps);
+void post_set_notsent_lowat(struct post_sock *ps, struct socket *tsock);
 
 /* Frames queued or half written for the wire (data or control). */
 static inline bool post_tx_busy(const struct post_sock *ps)
@@ -616,16 +657,15 @@ static inline bool post_tx_busy(const struct post_sock *ps)
 	return ps->tx.kind || ps->tx.queue.count || !list_empty(&ps->tx.ctlq);
 }
 
-int post_tx_abort(struct post_sock *ps, u64 id);
-int post_tx_acked(struct post_sock *ps, u64 cum, const u64 *seqs, u32 n);
-int post_tx_expired(struct post_sock *ps, u64 seq);
+/* lifetime.c */
+u32 post_lifetime_left_ms(u64 deadline, u64 now);
 void post_sched_init(struct post_sock *ps);
 void post_sched_expire(struct post_sock *ps);
 void post_sched_arm(struct post_sock *ps);
 void post_sched_stop(struct post_sock *ps);
-void post_ctl_queue(struct post_sock *ps, struct post_msg *msg, u8 type);
-void post_ctl_purge(struct post_sock *ps);
-void post_set_notsent_lowat(struct post_sock *ps, struct socket *tsock);
+
+/* events.c */
+void post_ev_queue(struct post_sock *ps, u64 id, u32 type, int err);
 int post_ev_recv(struct post_sock *ps, struct msghdr *m);
 void post_ev_purge(struct post_sock *ps);
 int post_events_check(u32 mask);
@@ -643,13 +683,6 @@ void post_scan_decide(struct post_sock *ps, struct sock *tsk, bool *wake,
 int post_rx_pull(struct post_sock *ps);
 void post_rx_limits(struct post_sock *ps);
 u64 post_rx_cum(struct post_sock *ps);
-u32 post_ack_build(struct post_sock *ps, u8 *buf);
-bool post_ack_wanted(struct post_sock *ps, bool data);
-void post_ack_drained(struct post_sock *ps);
-void post_ack_now(struct post_sock *ps);
-unsigned long post_ack_delay(void);
-void post_ack_init(struct post_sock *ps);
-void post_ack_stop(struct post_sock *ps);
 bool post_rx_throttled(struct post_sock *ps);
 void post_rx_stall(struct post_sock *ps);
 void post_rx_resume(struct post_sock *ps, bool kick);
@@ -662,9 +695,18 @@ void post_rx_expire(struct post_sock *ps, u64 now);
 void post_rx_uncharge(struct post_sock *ps, u32 n);
 void post_rx_drop_partials(struct post_sock *ps);
 void post_rx_purge(struct post_sock *ps);
-
 void post_rxp_free(struct post_rxp *p);
+
+/* ack.c */
+bool post_ack_wanted(struct post_sock *ps, bool data);
 u32 post_ack_len(struct post_sock *ps);
-void post_msg_free(struct post_msg *msg);
+u32 post_ack_build(struct post_sock *ps, u8 *buf);
+void post_ack_drained(struct post_sock *ps);
+void post_ack_now(struct post_sock *ps);
+unsigned long post_ack_delay(void);
+void post_ack_init(struct post_sock *ps);
+void post_ack_stop(struct post_sock *ps);
+int post_tx_acked(struct post_sock *ps, u64 cum, const u64 *seqs, u32 n);
+int post_tx_expired(struct post_sock *ps, u64 seq);
 
 #endif /* _POST_H */

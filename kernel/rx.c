@@ -2,7 +2,7 @@
 /*
  * AF_POST receive side: parse the transient's byte stream (preamble, frame
  * headers, message headers, data), reassemble messages per seq, queue
- * complete ones for recvmsg() and copy them out; acknowledge what was read.
+ * complete ones for recvmsg() and copy them out.
  *
  * Who reads: recvmsg() reads the transient itself, in the caller's context
  * (post_carrier_io()), when no complete message is queued; a message that
@@ -26,19 +26,14 @@
  * peer back). Reassembly is bounded by the advertised budget and, in true
  * allocation sizes, by three times it.
  *
- * Acknowledgements (frame.h, 4) are state, not allocations: the messages
- * not yet ended are in ps->rx.open by seq, so the cumulative seq is the
- * first of them minus one; up to POST_WIRE_ACK_MAX seqs read beyond it
- * wait in ps->ack.extra (more are covered by a later cumulative ACK). An
- * ACK goes with the next frame we send, after POST_WIRE_ACK_MAX messages,
- * or POST_WIRE_ACK_DELAY_MS (rounded up to the timer tick) after the reader
- * drained the carrier (ack.timer queues io_work).
+ * Acknowledgements: post_rx_end() notes what an ACK must say; ack.c
+ * decides when one goes and handles the peer's.
  *
  * Lifetime: a message whose START frame carried one gets a deadline (its
  * arrival + lifetime - srtt/2). Complete past it, or still unread at it,
  * it is dropped and an EXPIRED frame goes back (the message's struct waits
- * on ps->tx.ctlq, charged to sk_rmem_alloc). ACK and EXPIRED frames from the
- * peer are handed to sched.c.
+ * on ps->tx.ctlq, charged to sk_rmem_alloc). ACK and EXPIRED frames from
+ * the peer are handed to ack.c.
  *
  * Locking: all functions run with lock_sock(carrier) held in process
  * context; post_rx_pull() also takes lock_sock(transient) around
@@ -49,7 +44,6 @@
 #include <linux/sizes.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/tcp.h>
 #include <linux/uio.h>
 #include <net/tcp.h>
@@ -208,110 +202,6 @@ static void post_rx_unreserve(struct post_sock *ps, struct post_msg *msg)
 		msg->partial = false;
 		ps->rx.reserved -= msg->len;
 	}
-}
-
-/* Should the next frame we send be an ACK? @data: a data frame goes. */
-bool post_ack_wanted(struct post_sock *ps, bool data)
-{
-	if (!ps->ack.pending)
-		return false;
-	return data || ps->ack.count >= POST_WIRE_ACK_MAX ||
-	       (ps->ack.timed && time_after_eq(jiffies, ps->ack.at));
-}
-
-static int post_u64_cmp(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * Build the ACK frame into @buf (room for POST_ACK_FRAME_MAX bytes):
- * cumulative seq and those beyond. Returns its length.
- */
-u32 post_ack_build(struct post_sock *ps, u8 *buf)
-{
-	u64 cum = post_rx_cum(ps);
-	u32 i, n = 0;
-
-	sort(ps->ack.extra, ps->ack.nr_extra, sizeof(u64), post_u64_cmp, NULL);
-	for (i = 0; i < ps->ack.nr_extra; i++)
-		if (ps->ack.extra[i] > cum)
-			ps->ack.extra[n++] = ps->ack.extra[i];
-	post_frame_encode(buf, POST_FRAME_ACK, 8 * n, cum);
-	post_ack_encode(buf + POST_FRAME_HDR_LEN, ps->ack.extra, n);
-	ps->ack.nr_extra = 0;
-	ps->ack.count = 0;
-	ps->ack.pending = false;
-	ps->ack.timed = false;
-	del_timer(&ps->ack.timer);
-	return POST_FRAME_HDR_LEN + 8 * n;
-}
-
-/* The length of the ACK frame post_ack_build() would build now. */
-u32 post_ack_len(struct post_sock *ps)
-{
-	u64 cum = post_rx_cum(ps);
-	u32 i, n = 0;
-
-	for (i = 0; i < ps->ack.nr_extra; i++)
-		n += ps->ack.extra[i] > cum;
-	return POST_FRAME_HDR_LEN + 8 * n;
-}
-
-/*
- * POST_WIRE_ACK_DELAY_MS in jiffies, rounded up to the next tick. A
- * timer_list, as TCP's delayed ACK: the coalescing delay is a bound, not
- * a point in time, and arming it for every message read must cost no
- * clock reads and no clock event programming (an hrtimer per message was
- * a quarter of a 64-byte round trip under emulation).
- */
-unsigned long post_ack_delay(void)
-{
-	return msecs_to_jiffies(POST_WIRE_ACK_DELAY_MS) + 1;
-}
-
-/*
- * Nothing more to read for now: what was read is acknowledged within
- * post_ack_delay(), sooner if a frame goes the other way first.
- */
-void post_ack_drained(struct post_sock *ps)
-{
-	if (!ps->ack.pending || ps->ack.timed)
-		return;
-	ps->ack.timed = true;
-	ps->ack.at = jiffies + post_ack_delay();
-	mod_timer(&ps->ack.timer, ps->ack.at);
-}
-
-/* What is pending must go with the next push (no timer needed). */
-void post_ack_now(struct post_sock *ps)
-{
-	ps->ack.timed = true;
-	ps->ack.at = jiffies;
-}
-
-static void post_ack_timer(struct timer_list *t)
-{
-	struct post_sock *ps = from_timer(ps, t, ack.timer);
-
-	post_queue_io(ps);
-}
-
-void post_ack_init(struct post_sock *ps)
-{
-	timer_setup(&ps->ack.timer, post_ack_timer, 0);
-}
-
-/* No ACK timer may run after this (the carrier is going away). */
-void post_ack_stop(struct post_sock *ps)
-{
-	del_timer_sync(&ps->ack.timer);
-	ps->ack.pending = false;
-	ps->ack.timed = false;
-	ps->ack.nr_extra = 0;
-	ps->ack.count = 0;
 }
 
 /*

@@ -1,19 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AF_POST send side: message properties, the send scheduler, lifetimes,
- * antecedents, control frames and delivery events.
+ * AF_POST send scheduler: from the queue onto the wire, and how a sent
+ * message ends. (Messages come from tx.c, lifetimes are lifetime.c's,
+ * the peer's ACK and EXPIRED frames ack.c's, delivery events are in
+ * events.c.)
  *
- * A message sent with sendmsg() is queued (ps->tx.queue, ordered by order.c),
- * and framed onto the transient one frame at a time, in the caller's
- * context (sendmsg(), or io_work when TCP made room): before each frame
- * the scheduler picks again, so chunks of different messages interleave.
- * A message gets its wire seq when its START frame is built; a message
- * whose last byte is in TCP waits on ps->tx.unacked (by seq) for the
- * peer's ACK or EXPIRED frame. Every message not yet ended is in
+ * A message sent with sendmsg() is queued (ps->tx.queue, ordered by
+ * order.c), and framed onto the transient one frame at a time, in the
+ * caller's context (sendmsg(), or io_work when TCP made room): before each
+ * frame the scheduler picks again, so chunks of different messages
+ * interleave. A message gets its wire seq when its START frame is built;
+ * a message whose last byte is in TCP waits on ps->tx.unacked (by seq) for
+ * the peer's ACK or EXPIRED frame. Every message not yet ended is in
  * ps->tx.pending (an rbtree by id), which answers "is this antecedent
  * still pending?". Control frames (EXPIRED for received messages, ABORT
  * for ours) wait on ps->tx.ctlq and go before anything else, then our ACK
- * (rx.c decides when one is due), then data.
+ * (ack.c decides when one is due), then data.
+ *
+ * A frame goes to TCP in one call where it can: its header is written
+ * into the room before its piece's data and TCP takes the piece's pages
+ * by reference (post_send_pages()). sendmsg() of a message that would go
+ * first anyway writes frames of at least POST_DIRECT_MIN bytes straight
+ * from the caller's buffer into TCP instead.
  *
  * Flow control (frame.h, 3): a message that needs more than one frame
  * starts only while fewer than the peer's max partials are partial and
@@ -32,17 +40,6 @@
  * being written): the transient's TCP_NOTSENT_LOWAT is set to it, so the
  * order of what is not yet in TCP stays ours to decide.
  *
- * Time: deadlines are ktime_get_ns() values. One hrtimer per carrier
- * (sched_timer) is armed for the earliest deadline of either direction; it
- * only queues io_work, which ends what is due (post_sched_expire).
- *
- * Memory: a queued message is charged to sk_wmem_queued: its pieces until
- * their frames are in TCP, its header until it ends. sendmsg() admits a
- * message while sk_wmem_queued is below sk_sndbuf.
- *
- * Events go to ps->ev.queue (at most POST_EVENTS_MAX), read by
- * recvmsg(MSG_ERRQUEUE); ev.count is read locklessly by poll.
- *
  * Locking: every function here runs with lock_sock(carrier) held, in
  * process context (some inside the transient's read_sock actor, where
  * lock_sock(transient) is held too: they must not send). kernel_sendmsg()
@@ -59,285 +56,8 @@
 #include "compat.h"
 #include "post.h"
 
-struct post_ev {
-	struct list_head	list;
-	struct post_event	ev;
-};
-
 /* sendmsg() writes frames with at least this much data straight to TCP */
 #define POST_DIRECT_MIN	4096
-
-#define POST_EV_ALL	(BIT(POST_EV_SENT) | BIT(POST_EV_ACKED) | \
-			 BIT(POST_EV_EXPIRED) | BIT(POST_EV_ABORTED))
-
-/*
- * Pieces: a queued message's bytes wait for TCP in pieces of one frame's
- * data each, held in page frags (sk_page_frag(): the task's, as TCP's own
- * copies use). They are copied once, from the sender's buffer, and handed
- * to TCP by reference (post_send_pages()), never copied again. In front of
- * its data a piece keeps @room bytes for the frame's header, written when
- * the frame is built, so that a frame goes to TCP in one call.
- */
-static u8 *post_piece_head(struct post_piece *p)
-{
-	return page_address(p->bv[0].bv_page) + p->bv[0].bv_offset + p->head;
-}
-
-static void post_piece_free(struct post_piece *p)
-{
-	int i;
-
-	for (i = 0; i < p->nr; i++)
-		put_page(p->bv[i].bv_page);
-	kfree(p);
-}
-
-/*
- * A piece of @len bytes from @from, after @room bytes for a header. A fault
- * leaves the rest of the piece zeroed and sets *@err (-EFAULT): the caller
- * decides whether it may still go. NULL with *@err set when memory is short.
- */
-static struct post_piece *post_piece_fill(struct post_sock *ps, u32 room,
-					  u32 len, struct iov_iter *from,
-					  int *err)
-{
-	u32 nr = DIV_ROUND_UP(room + len, PAGE_SIZE);
-	gfp_t gfp = ps->sk.sk_allocation | __GFP_ACCOUNT;
-	struct page_frag *pf = sk_page_frag(&ps->sk);
-	u32 left = room + len, skip = room;
-	struct post_piece *p;
-
-	p = kmalloc(struct_size(p, bv, nr), gfp);
-	if (!p)
-		goto nomem;
-	p->len = len;
-	p->room = room;
-	p->head = room;
-	p->nr = 0;
-	p->truesize = kmalloc_size_roundup(struct_size(p, bv, nr)) + room + len;
-	while (left) {
-		u32 n, skipped, c;
-		u8 *to;
-
-		/* at least min(left, PAGE_SIZE): nr bvecs are enough */
-		if (WARN_ON_ONCE(p->nr == nr) ||
-		    !skb_page_frag_refill(min_t(u32, left, PAGE_SIZE), pf, gfp))
-			goto nomem_free;
-		n = min_t(u32, left, pf->size - pf->offset);
-		skipped = min(skip, n);
-		to = page_address(pf->page) + pf->offset + skipped;
-		c = 0;
-		if (!*err)
-			c = copy_from_iter(to, n - skipped, from);
-		if (c != n - skipped) {	/* never send what was there */
-			memset(to + c, 0, n - skipped - c);
-			*err = -EFAULT;
-		}
-		bvec_set_page(&p->bv[p->nr++], pf->page, n, pf->offset);
-		get_page(pf->page);
-		pf->offset += n;
-		skip -= skipped;
-		left -= n;
-	}
-	return p;
-
-nomem_free:
-	post_piece_free(p);
-nomem:
-	*err = -ENOBUFS;
-	return NULL;
-}
-
-void post_msg_free(struct post_msg *msg)
-{
-	struct post_piece *p, *tmp;
-	struct post_rxp *r, *rtmp;
-
-	if (msg->rx) {
-		list_for_each_entry_safe(r, rtmp, &msg->pieces, list)
-			post_rxp_free(r);
-	} else {
-		list_for_each_entry_safe(p, tmp, &msg->pieces, list)
-			post_piece_free(p);
-	}
-	kfree(msg->ante);
-	kfree(msg);
-}
-
-/*
- * Send memory is charged to sk_wmem_queued and, per niceness, to
- * tx.nice_queued[]: a message is admitted while what its niceness and the
- * more urgent ones hold is below SO_SNDBUF, so a large nice message never
- * keeps an urgent one out.
- */
-static void post_tx_charge(struct post_sock *ps, const struct post_msg *msg,
-			   u32 bytes)
-{
-	ps->tx.queued += bytes;
-	WRITE_ONCE(ps->tx.nice_queued[msg->niceness],
-		   ps->tx.nice_queued[msg->niceness] + bytes);
-	sk_wmem_queued_add(&ps->sk, bytes);
-}
-
-static void post_tx_uncharge(struct post_sock *ps, const struct post_msg *msg,
-			     u32 bytes)
-{
-	ps->tx.queued -= bytes;
-	WRITE_ONCE(ps->tx.nice_queued[msg->niceness],
-		   ps->tx.nice_queued[msg->niceness] - bytes);
-	sk_wmem_queued_add(&ps->sk, -(int)bytes);
-}
-
-/* May a message of niceness @nice be queued now? Lockless (poll). */
-bool post_tx_room(const struct post_sock *ps, u8 nice)
-{
-	u64 held = 0;
-	int i;
-
-	for (i = 0; i <= nice; i++)
-		held += READ_ONCE(ps->tx.nice_queued[i]);
-	return held < READ_ONCE(ps->sk.sk_sndbuf);
-}
-
-/* Writable, for the socket's default niceness (what poll() reports). */
-bool post_tx_writable(const struct sock *sk)
-{
-	const struct post_sock *ps = post_sk(sk);
-
-	return post_tx_room(ps, READ_ONCE(ps->niceness));
-}
-
-/* Events */
-
-static void post_ev_queue(struct post_sock *ps, u64 id, u32 type, int err)
-{
-	struct post_ev *ev;
-
-	if (!(ps->ev_mask & BIT(type)))
-		return;
-	if (ps->ev.count >= POST_EVENTS_MAX)
-		goto drop;
-	ev = kmalloc(sizeof(*ev), GFP_KERNEL | __GFP_ACCOUNT | __GFP_NOWARN);
-	if (!ev)
-		goto drop;
-	ev->ev.id = id;
-	ev->ev.type = type;
-	ev->ev.error = err;
-	ev->ev.time_ns = ktime_get_ns();
-	list_add_tail(&ev->list, &ps->ev.queue);
-	WRITE_ONCE(ps->ev.count, ps->ev.count + 1);
-	sk_error_report(&ps->sk);
-	return;
-drop:
-	ps->ev.dropped++;
-}
-
-/* recvmsg(MSG_ERRQUEUE): as many events as the control buffer holds. */
-int post_ev_recv(struct post_sock *ps, struct msghdr *m)
-{
-	const size_t need = CMSG_LEN(sizeof(struct post_event));
-	struct post_ev *ev, *tmp;
-	int n = 0;
-
-	if (!ps->ev.count)
-		return -EAGAIN;
-	if (m->msg_controllen < need)
-		return -EINVAL;
-	list_for_each_entry_safe(ev, tmp, &ps->ev.queue, list) {
-		if (m->msg_controllen < need)
-			break;
-		if (put_cmsg(m, SOL_POST, POST_CMSG_EVENT, sizeof(ev->ev),
-			     &ev->ev))
-			return n ? 0 : -EFAULT;
-		n++;
-		list_del(&ev->list);
-		kfree(ev);
-		WRITE_ONCE(ps->ev.count, ps->ev.count - 1);
-	}
-	return 0;
-}
-
-void post_ev_purge(struct post_sock *ps)
-{
-	struct post_ev *ev, *tmp;
-
-	list_for_each_entry_safe(ev, tmp, &ps->ev.queue, list)
-		kfree(ev);
-	INIT_LIST_HEAD(&ps->ev.queue);
-	WRITE_ONCE(ps->ev.count, 0);
-}
-
-/* Properties */
-
-int post_props_parse(struct post_sock *ps, struct msghdr *m,
-		     struct post_props *pp)
-{
-	unsigned long seen = 0;
-	struct cmsghdr *c;
-	size_t dlen;
-	u32 v;
-	int i;
-
-	memset(pp, 0, sizeof(*pp));
-	pp->niceness = ps->niceness;
-	if (!m->msg_controllen)
-		return 0;
-
-	for_each_cmsghdr(c, m) {
-		if (!CMSG_OK(m, c) || c->cmsg_level != SOL_POST ||
-		    c->cmsg_type < POST_CMSG_LIFETIME ||
-		    (c->cmsg_type > POST_CMSG_IDEMPOTENT &&
-		     c->cmsg_type != POST_CMSG_UNORDERED) ||
-		    (seen & BIT(c->cmsg_type)))
-			return -EINVAL;
-		seen |= BIT(c->cmsg_type);
-		dlen = c->cmsg_len - CMSG_LEN(0);
-
-		if (c->cmsg_type == POST_CMSG_ANTECEDENTS) {
-			if (!dlen || dlen % sizeof(u64) ||
-			    dlen > sizeof(pp->ante))
-				return -EINVAL;
-			memcpy(pp->ante, CMSG_DATA(c), dlen);
-			pp->nr_ante = dlen / sizeof(u64);
-			for (i = 0; i < pp->nr_ante; i++)
-				if (!pp->ante[i] || pp->ante[i] >= ps->tx.next_id)
-					return -EINVAL;
-			continue;
-		}
-
-		if (dlen != sizeof(v))
-			return -EINVAL;
-		memcpy(&v, CMSG_DATA(c), sizeof(v));
-		switch (c->cmsg_type) {
-		case POST_CMSG_LIFETIME:
-			if (!v)
-				return -EINVAL;
-			pp->deadline = ktime_get_ns() + (u64)v * NSEC_PER_MSEC;
-			break;
-		case POST_CMSG_NICENESS:
-			if (v > POST_NICE_MAX)
-				return -EINVAL;
-			pp->niceness = v;
-			break;
-		case POST_CMSG_IMMEDIATE:
-			if (v > 1)
-				return -EINVAL;
-			pp->immediate = v;
-			break;
-		case POST_CMSG_UNORDERED:
-			if (v > 1)
-				return -EINVAL;
-			pp->unordered = v;
-			break;
-		default:	/* POST_CMSG_IDEMPOTENT */
-			if (v > 1)
-				return -EINVAL;
-			pp->flags = v ? POST_MFLAG_IDEMPOTENT : 0;
-			break;
-		}
-	}
-	return 0;
-}
 
 /* The pending tree: every sent message that has not ended, by id. */
 
@@ -456,18 +176,6 @@ out:
 	ps->tx.nr_unacked++;
 }
 
-static void post_tx_drop_pieces(struct post_sock *ps, struct post_msg *msg)
-{
-	struct post_piece *p, *tmp;
-
-	list_for_each_entry_safe(p, tmp, &msg->pieces, list) {
-		list_del(&p->list);
-		msg->charge -= p->truesize;
-		post_tx_uncharge(ps, msg, p->truesize);
-		post_piece_free(p);
-	}
-}
-
 /*
  * Forget the data frame built but not yet written at all (an ACK before it
  * may be): the next is picked. A START gives its seq and reservation back;
@@ -511,8 +219,8 @@ static bool post_tx_unwritten(const struct post_sock *ps)
  * written, once that frame is out. The caller runs post_tx_cascade() for
  * failures.
  */
-static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
-			int err)
+void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
+		 int err)
 {
 	rb_erase(&msg->node, &ps->tx.pending);
 	post_ev_queue(ps, msg->id, type, err);
@@ -558,8 +266,8 @@ static void post_tx_end(struct post_sock *ps, struct post_msg *msg, u32 type,
  * End a queued message, unless its last frame is already going into TCP:
  * then it is as good as sent and the receiver judges its lifetime.
  */
-static bool post_tx_end_queued(struct post_sock *ps, struct post_msg *msg,
-			       u32 type, int err)
+bool post_tx_end_queued(struct post_sock *ps, struct post_msg *msg,
+			u32 type, int err)
 {
 	if (ps->tx.kind == POST_TXF_DATA && ps->tx.msg == msg) {
 		if (post_tx_unwritten(ps))
@@ -573,7 +281,7 @@ static bool post_tx_end_queued(struct post_sock *ps, struct post_msg *msg,
 }
 
 /* Expire every queued successor of a message that expired or aborted. */
-static void post_tx_cascade(struct post_sock *ps)
+void post_tx_cascade(struct post_sock *ps)
 {
 	struct post_qent *e, *tmp;
 	struct post_msg *msg;
@@ -594,112 +302,6 @@ static void post_tx_cascade(struct post_sock *ps)
 			}
 		}
 	} while (again);
-}
-
-/* A message of @len bytes, without its data yet. Needs no lock. */
-static struct post_msg *post_tx_alloc(struct post_sock *ps, size_t len,
-				      const struct post_props *pp)
-{
-	struct sock *sk = &ps->sk;
-	struct post_msg *msg;
-
-	msg = kzalloc(sizeof(*msg), sk->sk_allocation | __GFP_ACCOUNT);
-	if (!msg)
-		return NULL;
-	INIT_LIST_HEAD(&msg->pieces);
-	INIT_LIST_HEAD(&msg->list);
-	INIT_LIST_HEAD(&msg->plist);
-	INIT_LIST_HEAD(&msg->q.list);
-	msg->len = len;
-	msg->charge = sizeof(*msg);
-	if (pp->nr_ante) {
-		msg->ante = kmemdup(pp->ante, pp->nr_ante * sizeof(u64),
-				    sk->sk_allocation | __GFP_ACCOUNT);
-		if (!msg->ante) {
-			kfree(msg);
-			return NULL;
-		}
-		msg->nr_ante = pp->nr_ante;
-		msg->charge += pp->nr_ante * sizeof(u64);
-	}
-	return msg;
-}
-
-/* What post_tx_copy() copies: @left bytes of @msg from @m. */
-struct post_copy {
-	struct post_msg		*msg;
-	struct msghdr		*m;
-	size_t			left;
-	u32			first;
-	u32			ack_room;	/* an ACK may lead its START */
-	bool			started;	/* its START is built */
-	bool			queued;
-	int			err;	/* the direct path's, after the fact */
-};
-
-/*
- * Copy @left more bytes of @msg from @m into pieces: the first of @first
- * bytes if that is not 0 (the rest of a frame already begun: no room for
- * a header), then chunks, each with room for its frame's header.
- * With @queued, @msg is charged already and its pieces are charged as
- * they come (lock_sock held); otherwise no lock is needed.
- */
-static int post_tx_copy(struct post_sock *ps, struct post_copy *a)
-{
-	u32 chunk = READ_ONCE(ps->chunk_size);
-	struct post_msg *msg = a->msg;
-	size_t left = a->left;
-	struct post_piece *p;
-	u32 n = a->first;
-	int err = 0;
-
-	while (left) {
-		u32 room = 0;
-
-		if (!n) {
-			n = min_t(size_t, left, chunk);
-			room = POST_FRAME_HDR_LEN;
-			if (!a->started)
-				room += POST_MSG_HDR_LEN + a->ack_room;
-			a->started = true;
-		}
-		p = post_piece_fill(ps, room, n, &a->m->msg_iter, &err);
-		if (!p)
-			return err;
-		list_add_tail(&p->list, &msg->pieces);
-		msg->charge += p->truesize;
-		if (a->queued)
-			post_tx_charge(ps, msg, p->truesize);
-		if (err)
-			return err;
-		left -= n;
-		n = 0;
-	}
-	return 0;
-}
-
-/*
- * Copy one message from userspace into pieces. Needs no lock: large
- * messages are copied without lock_sock(carrier), so that io_work and
- * other senders go on meanwhile. @ack_room: bytes an ACK that will lead
- * its START takes (post_tx_ack_room()), so that it goes in the same call.
- */
-struct post_msg *post_tx_build(struct post_sock *ps, struct msghdr *m,
-			       size_t len, const struct post_props *pp,
-			       u32 ack_room)
-{
-	struct post_copy a = { .m = m, .left = len, .ack_room = ack_room };
-	int err;
-
-	a.msg = post_tx_alloc(ps, len, pp);
-	if (!a.msg)
-		return ERR_PTR(-ENOBUFS);
-	err = post_tx_copy(ps, &a);
-	if (err) {
-		post_msg_free(a.msg);
-		return ERR_PTR(err);
-	}
-	return a.msg;
 }
 
 /*
@@ -783,14 +385,6 @@ static bool post_tx_eligible(struct post_qent *e, void *arg)
 		if (post_pending_find(ps, msg->ante[i]))
 			return false;
 	return true;
-}
-
-static u32 post_lifetime_left_ms(u64 deadline, u64 now)
-{
-	if (deadline <= now)
-		return 1;
-	return min_t(u64, U32_MAX,
-		     div_u64(deadline - now + NSEC_PER_MSEC - 1, NSEC_PER_MSEC));
 }
 
 /* Bytes TCP holds that it has not sent yet. */
@@ -1407,179 +1001,6 @@ int post_tx_abort(struct post_sock *ps, u64 id)
 	return 0;
 }
 
-/* Is @msg's seq named by @seq (alone, or with all below it: @below)? */
-static bool post_seq_names(const struct post_msg *msg, u64 seq, bool below)
-{
-	return below ? msg->seq <= seq : msg->seq == seq;
-}
-
-/*
- * May the peer name wire seq @seq (@below: and all below) in an ACK or
- * EXPIRED frame (frame.h, 4)? Only if we started it and are not still
- * sending it.
- */
-static int post_tx_check_seq(struct post_sock *ps, u64 seq, bool below)
-{
-	struct post_msg *msg = ps->tx.msg;
-
-	if (seq > ps->tx.seq)
-		return -EPROTO;
-	if (ps->tx.kind == POST_TXF_DATA && msg->seq && !msg->doomed &&
-	    post_seq_names(msg, seq, below))
-		return -EPROTO;		/* its last frame is being written */
-	list_for_each_entry(msg, &ps->tx.started, plist)
-		if (post_seq_names(msg, seq, below))
-			return -EPROTO;
-	return 0;
-}
-
-/*
- * The peer's ACK frame (inside read_sock: no sending here): every message
- * up to seq @cum and those in @seqs (n of them, increasing, above @cum)
- * were read by the peer's application.
- */
-int post_tx_acked(struct post_sock *ps, u64 cum, const u64 *seqs, u32 n)
-{
-	struct post_msg *msg, *tmp;
-	bool any = false;
-	u32 i = 0;
-	int err;
-
-	if (cum < ps->tx.acked_cum)
-		return -EPROTO;
-	err = post_tx_check_seq(ps, cum, true);
-	for (i = 0; !err && i < n; i++)
-		err = post_tx_check_seq(ps, seqs[i], false);
-	if (err)
-		return err;
-	ps->tx.acked_cum = cum;
-	i = 0;
-
-	list_for_each_entry_safe(msg, tmp, &ps->tx.unacked, list) {
-		while (i < n && seqs[i] < msg->seq)
-			i++;
-		if (msg->seq <= cum || (i < n && seqs[i] == msg->seq)) {
-			post_tx_end(ps, msg, POST_EV_ACKED, 0);
-			any = true;
-		} else if (i == n) {
-			break;
-		}
-	}
-	if (any)
-		ps->sk.sk_write_space(&ps->sk);
-	return 0;
-}
-
-/* The peer dropped message @seq unread, its lifetime over (read_sock). */
-int post_tx_expired(struct post_sock *ps, u64 seq)
-{
-	struct post_msg *msg;
-	int err;
-
-	err = post_tx_check_seq(ps, seq, false);
-	if (err)
-		return err;
-	list_for_each_entry(msg, &ps->tx.unacked, list) {
-		if (msg->seq < seq)
-			continue;
-		if (msg->seq > seq)
-			break;
-		post_tx_end(ps, msg, POST_EV_EXPIRED, 0);
-		post_tx_cascade(ps);
-		ps->sk.sk_write_space(&ps->sk);
-		break;
-	}
-	return 0;
-}
-
-/* Lifetimes of queued messages: end what is due, note the next. */
-static void post_tx_expire(struct post_sock *ps, u64 now)
-{
-	struct post_qent *e, *tmp;
-	struct post_msg *msg;
-	bool ended = false;
-	u64 next = 0;
-	int i;
-
-	for (i = 0; i < POST_NICE_LEVELS; i++)
-		list_for_each_entry_safe(e, tmp, &ps->tx.queue.nice[i], list) {
-			msg = container_of(e, struct post_msg, q);
-			if (!msg->deadline)
-				continue;
-			if (msg->deadline <= now) {
-				if (!post_tx_end_queued(ps, msg, POST_EV_EXPIRED, 0))
-					msg->deadline = 0;	/* out of our hands */
-				ended = true;
-				continue;
-			}
-			if (!next || msg->deadline < next)
-				next = msg->deadline;
-		}
-	ps->tx.next_deadline = next;
-	if (ended) {
-		post_tx_cascade(ps);
-		ps->sk.sk_write_space(&ps->sk);
-	}
-}
-
-static enum hrtimer_restart post_sched_timer(struct hrtimer *t)
-{
-	struct post_sock *ps = container_of(t, struct post_sock, sched_timer);
-
-	post_queue_io(ps);
-	return HRTIMER_NORESTART;
-}
-
-void post_sched_init(struct post_sock *ps)
-{
-	post_queue_init(&ps->tx.queue);
-	INIT_LIST_HEAD(&ps->tx.unacked);
-	INIT_LIST_HEAD(&ps->tx.started);
-	INIT_LIST_HEAD(&ps->tx.ctlq);
-	INIT_LIST_HEAD(&ps->ev.queue);
-	ps->tx.pending = RB_ROOT;
-	hrtimer_init(&ps->sched_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
-	ps->sched_timer.function = post_sched_timer;
-}
-
-/* Arm the timer for the earliest deadline of either direction. */
-void post_sched_arm(struct post_sock *ps)
-{
-	u64 next = ps->tx.next_deadline;
-
-	if (!next || (ps->rx.next_deadline && ps->rx.next_deadline < next))
-		next = ps->rx.next_deadline;
-	if (!next || (ps->timer_at && ps->timer_at <= next))
-		return;
-	ps->timer_at = next;
-	hrtimer_start(&ps->sched_timer, ns_to_ktime(next), HRTIMER_MODE_ABS);
-}
-
-/* End whatever lifetime is over, in both directions; re-arm the timer. */
-void post_sched_expire(struct post_sock *ps)
-{
-	u64 now;
-
-	/* no lifetime in either direction: no clock to read (every push) */
-	if (!ps->timer_at && !ps->tx.next_deadline && !ps->rx.next_deadline)
-		return;
-	now = ktime_get_ns();
-	if (ps->timer_at && ps->timer_at <= now)
-		ps->timer_at = 0;
-	if (ps->tx.next_deadline && ps->tx.next_deadline <= now)
-		post_tx_expire(ps, now);
-	if (ps->rx.next_deadline && ps->rx.next_deadline <= now)
-		post_rx_expire(ps, now);
-	post_sched_arm(ps);
-}
-
-/* No timer may run after this; the carrier is going away. */
-void post_sched_stop(struct post_sock *ps)
-{
-	hrtimer_cancel(&ps->sched_timer);
-	ps->timer_at = 0;
-}
-
 /* Let TCP hold only @ps->notsent_lowat unsent bytes (message carriers). */
 void post_set_notsent_lowat(struct post_sock *ps, struct socket *tsock)
 {
@@ -1661,9 +1082,4 @@ void post_tx_peer_fin(struct post_sock *ps)
 		post_tx_end(ps, msg, POST_EV_ABORTED, ESHUTDOWN);
 	post_tx_cascade(ps);
 	ps->sk.sk_write_space(&ps->sk);
-}
-
-int post_events_check(u32 mask)
-{
-	return mask & ~POST_EV_ALL ? -EINVAL : 0;
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * AF_POST transients: the TCP connection under each carrier. The
- * callbacks of a carrier's TCP socket (taken over through tsock.c), the
- * handshake (preambles, timeout), the carrier's io_work, failure and
- * teardown.
+ * callbacks of a carrier's TCP socket (taken over through tsock.c) and
+ * the carrier's io_work. The handshake is in handshake.c; failure and
+ * destruction are in teardown.c.
  *
  * Locking:
  *  - TCP callbacks run in softirq with the transient's sk_callback_lock
@@ -25,9 +25,9 @@
  *    becomes ps->tsock, and a SOCK_STREAM carrier is connected right then
  *    (stream.c takes over the callbacks); a SOCK_SEQPACKET one goes on to
  *    the preambles.
- *  - Teardown (post_destroy): orphaned carrier, callbacks detached, timers
- *    stopped, race attempts closed, io_work cancelled, then the transient
- *    released.
+ *  - Teardown (post_destroy(), teardown.c): orphaned carrier, callbacks
+ *    detached, timers stopped, race attempts closed, io_work cancelled,
+ *    then the transient released.
  */
 #include <linux/tcp.h>
 #include <net/tcp.h>
@@ -124,14 +124,6 @@ static void post_tcp_write_space(struct sock *tsk)
 	read_unlock_bh(&tsk->sk_callback_lock);
 }
 
-void post_handshake_timer(struct timer_list *t)
-{
-	struct sock *sk = from_timer(sk, t, sk_timer);
-
-	post_queue_io(post_sk(sk));
-	sock_put(sk);
-}
-
 /*
  * Take over a TCP socket's callbacks for @ps. A TCP socket accepted from
  * our listening transient was cloned with our callbacks (not with our
@@ -164,109 +156,6 @@ void post_transient_detach(struct post_sock *ps)
 {
 	if (ps->tsock)
 		post_tcp_detach(ps, ps->tsock);
-}
-
-/* Release the transient; abort it (RST) when asked. Caller owns ps. */
-static void post_transient_close(struct post_sock *ps, bool abort)
-{
-	struct socket *tsock = ps->tsock;
-
-	if (!tsock)
-		return;
-	post_transient_detach(ps);
-	ps->tsock = NULL;
-	if (!abort && ps->drain && !post_drain_start(tsock))
-		return;
-	post_tsock_close(tsock, abort);
-}
-
-static bool post_handshaking(const struct sock *sk)
-{
-	return sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV;
-}
-
-/*
- * Fail the carrier with @err (negative): report it, drop what can no longer
- * be delivered and reset the transient. Complete messages already received
- * stay readable. Called under lock_sock(carrier).
- */
-void post_sock_fail(struct sock *sk, int err)
-{
-	struct post_sock *ps = post_sk(sk);
-	struct post_sock *parent = ps->child.parent;
-	bool reap = false;
-
-	sock_owned_by_me(sk);
-	if (sk->sk_state == TCP_SYN_RECV && parent) {
-		spin_lock(&parent->lsn.lock);
-		if (parent->lsn.listening) {
-			ps->child.dead = true;
-			reap = true;
-		}
-		spin_unlock(&parent->lsn.lock);
-	}
-
-	if (err == -EPROTO) {
-		ps->rx.proto_errors++;
-		post_stat_add(POST_STAT_PROTO_ERRORS, 1);
-	}
-	WRITE_ONCE(sk->sk_err, -err);
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	sk->sk_state = TCP_CLOSE;
-	post_nl_closed(ps);
-	sk_stop_timer(sk, &sk->sk_timer);
-	post_race_stop(ps);
-	post_tx_purge(ps, err);
-	post_rx_drop_partials(ps);
-	post_transient_close(ps, true);
-	sk_error_report(sk);
-	sk->sk_write_space(sk);
-
-	if (reap)
-		post_queue_io(parent);
-}
-
-void post_established(struct post_sock *ps)
-{
-	struct sock *sk = &ps->sk;
-
-	sock_owned_by_me(sk);
-	sk_stop_timer(sk, &sk->sk_timer);
-	/* poll() reads ps->tsock once it sees ESTABLISHED (stream.c) */
-	smp_store_release(&sk->sk_state, TCP_ESTABLISHED);
-	post_nl_established(ps);
-	if (ps->child.parent)
-		post_child_ready(ps);
-	else
-		sk->sk_state_change(sk);
-	sk->sk_write_space(sk);
-}
-
-/* The transient's TCP handshake: false while it is still in progress. */
-static bool post_tcp_progress(struct post_sock *ps)
-{
-	struct sock *tsk = ps->tsock->sk;
-	struct sock *sk = &ps->sk;
-	int err;
-
-	switch (READ_ONCE(tsk->sk_state)) {
-	case TCP_SYN_SENT:
-	case TCP_SYN_RECV:
-		return false;
-	case TCP_ESTABLISHED:
-	case TCP_CLOSE_WAIT:
-		ps->hs.tcp_up = true;
-		if (!ps->race) {	/* accepted: the preambles' deadline */
-			ps->hs.deadline = jiffies +
-					  msecs_to_jiffies(ps->hs_timeout_ms);
-			sk_reset_timer(sk, &sk->sk_timer, ps->hs.deadline);
-		}
-		return true;
-	default:
-		err = READ_ONCE(tsk->sk_err);
-		post_sock_fail(sk, err ? -err : -ECONNRESET);
-		return false;
-	}
 }
 
 /*
@@ -394,35 +283,6 @@ void post_io_work(struct work_struct *work)
 	list_for_each_entry_safe(child, tmp, &dead, child.node) {
 		list_del_init(&child->child.node);
 		post_close_child(child);
-	}
-	sock_put(sk);
-}
-
-/*
- * Final teardown of an orphaned carrier (SOCK_DEAD set, not locked): nothing
- * can queue work for it afterwards. Drops the caller's reference.
- */
-void post_destroy(struct post_sock *ps, bool abort)
-{
-	struct sock *sk = &ps->sk;
-
-	post_transient_detach(ps);
-	sk_stop_timer_sync(sk, &sk->sk_timer);
-	post_race_free(ps);	/* its timer queues io_work */
-	post_sched_stop(ps);	/* so does this one */
-	post_ack_stop(ps);	/* and these */
-	del_timer_sync(&ps->rx.timer);
-	if (cancel_work_sync(&ps->io_work))
-		sock_put(sk);
-
-	post_transient_close(ps, abort);
-	post_tx_purge(ps, 0);
-	post_rx_purge(ps);
-	post_ev_purge(ps);
-	sk_mem_reclaim_final(sk);	/* what mem.c's charges left */
-	if (ps->child.parent) {
-		sock_put(&ps->child.parent->sk);
-		ps->child.parent = NULL;
 	}
 	sock_put(sk);
 }
