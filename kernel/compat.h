@@ -78,12 +78,14 @@ post_register_net_sysctl(struct net *net, const char *path,
  * nothing. MSG_SPLICE_PAGES (6.5) does it in one sendmsg(); before it, one
  * sendpage() per page. The pages are never written again where TCP holds
  * them (MSG_NO_SHARED_FRAGS). Returns the bytes TCP took, or -errno.
+ * Keyed on the version, not on the flag: Debian's 6.1 defines
+ * MSG_SPLICE_PAGES (a stable backport) but its TCP copies such a send.
  */
 static inline int post_send_pages(struct socket *sock, struct bio_vec *bv,
 				  unsigned int nr, size_t skip, size_t len,
 				  int flags)
 {
-#ifdef MSG_SPLICE_PAGES
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 	struct msghdr m = {
 		.msg_flags = flags | MSG_SPLICE_PAGES | MSG_NO_SHARED_FRAGS,
 	};

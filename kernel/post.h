@@ -70,16 +70,11 @@ struct post_piece {
 	struct bio_vec		bv[];
 };
 
-/*
- * Receive side: a run of a message's bytes (rx.c), left in the pages TCP
- * received it in (@skb, from @off) or, for a short run, copied (@data).
- */
+/* Receive side: a run of a message's bytes, copied (rx.c). */
 struct post_rxp {
 	struct list_head	list;
 	u32			len;
 	u32			truesize;	/* what it costs, as charged */
-	u32			off;
-	struct sk_buff		*skb;
 	u8			*data;
 };
 
@@ -332,8 +327,7 @@ struct post_rx {
 	u64			msgs;		/* received */
 	u64			bytes;		/* ... their bytes */
 	u64			direct_msgs;	/* copied straight to a reader */
-	u64			held_bytes;	/* reassembled in TCP's pages */
-	u64			copied_bytes;	/* ... copied (short runs) */
+	u64			copied_bytes;	/* reassembled in the carrier */
 	u64			expired;
 	u32			proto_errors;	/* reset for EPROTO */
 };
@@ -676,6 +670,7 @@ void post_scan(struct post_sock *ps, struct sock *tsk);
 bool post_scan_ready(const struct post_sock *ps);
 bool post_scan_ctl(const struct post_sock *ps);
 bool post_scan_worth_reading(const struct post_sock *ps);
+bool post_scan_must_read(const struct post_sock *ps, const struct sock *tsk);
 void post_scan_decide(struct post_sock *ps, struct sock *tsk, bool *wake,
 		      bool *now, bool *later);
 

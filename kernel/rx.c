@@ -17,10 +17,9 @@
  * POST_MAX_PARTIALS, rx budget max msg + SO_RCVBUF. A peer that exceeds
  * them, or any rule of frame.h, gets the carrier reset with EPROTO.
  *
- * Memory: message bytes stay in the pages of TCP's skbs (pieces that are
- * skbs of their own, charged at their truesize); they, message headers
- * and copies of short runs are charged to sk_rmem_alloc, the protocol's
- * accounting and the memory cgroup (mem.c: ENOBUFS beyond it).
+ * Memory: every piece and message header is charged to sk_rmem_alloc,
+ * the protocol's accounting and the memory cgroup (mem.c: ENOBUFS beyond
+ * it).
  * Reading from TCP stops while a complete message waits and what complete
  * messages hold is at or above sk_rcvbuf (TCP's own window then holds the
  * peer back). Reassembly is bounded by the advertised budget and, in true
@@ -51,20 +50,21 @@
 #include "post.h"
 
 /*
- * Pieces of a message reassembled here stay in the skbs TCP received them
- * in: a run of payload within one skb becomes an skb of its own that
- * shares the pages (pskb_extract(): only a head is allocated, and what
- * the run has in the original's head is copied), charged at its truesize
- * as TCP's receive queue is; the bytes are copied once, into the reader's
- * buffer. A run shorter than POST_RXP_CLONE_MIN is copied instead: the
- * copy costs less than an skb.
+ * Pieces of a message reassembled here: each run of a frame's payload
+ * within one skb is copied out of TCP (a second copy: the reader copies it
+ * again). Keeping the bytes in TCP's skbs instead (pskb_extract()) was
+ * tried: its new head is as large as the original's, it charges the run's
+ * bytes but pins whole pages, and small charges from process context can
+ * invoke the memory cgroup's OOM killer where a copy's larger ones fail.
+ * A run of up to POST_RXP_INLINE bytes lives in one allocation with its
+ * header; a larger one has its data apart (kvmalloc).
  */
-#define POST_RXP_CLONE_MIN	1024
+#define POST_RXP_INLINE	(2048 - sizeof(struct post_rxp))
 
 void post_rxp_free(struct post_rxp *p)
 {
-	if (p->skb)
-		consume_skb(p->skb);
+	if (p->data != (u8 *)(p + 1))
+		kvfree(p->data);
 	kfree(p);
 }
 
@@ -73,37 +73,29 @@ static struct post_rxp *post_rxp_get(struct post_sock *ps,
 				     struct sk_buff *skb, u32 off, u32 n)
 {
 	gfp_t gfp = ps->sk.sk_allocation | __GFP_NOWARN;
+	bool inline_data = n <= POST_RXP_INLINE;
 	struct post_rxp *p;
 
-	if (n < POST_RXP_CLONE_MIN) {
-		p = kmalloc(sizeof(*p) + n, gfp);
-		if (!p)
-			return NULL;
-		p->skb = NULL;
+	p = kmalloc(sizeof(*p) + (inline_data ? n : 0), gfp);
+	if (!p)
+		return NULL;
+	if (inline_data) {
 		p->data = (u8 *)(p + 1);
 		p->truesize = kmalloc_size_roundup(sizeof(*p) + n);
-		if (skb_copy_bits(skb, off, p->data, n)) {
-			kfree(p);
-			return NULL;
-		}
 	} else {
-		p = kmalloc(sizeof(*p), gfp);
-		if (!p)
-			return NULL;
-		p->skb = pskb_extract(skb, off, n, gfp);
-		if (!p->skb) {
+		p->data = kvmalloc(n, gfp);
+		if (!p->data) {
 			kfree(p);
 			return NULL;
 		}
-		/* what it holds now: its own head and the run's frags */
-		p->skb->truesize = SKB_TRUESIZE(skb_end_offset(p->skb)) +
-				   p->skb->data_len;
-		p->data = NULL;
 		p->truesize = kmalloc_size_roundup(sizeof(*p)) +
-			      p->skb->truesize;
+			      kmalloc_size_roundup(n);
 	}
-	p->off = 0;
 	p->len = n;
+	if (skb_copy_bits(skb, off, p->data, n)) {
+		post_rxp_free(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -363,10 +355,7 @@ static int post_rx_take(struct post_sock *ps, struct sk_buff *skb, u32 off,
 	}
 	ps->rx.partial_charge += p->truesize;
 	list_add_tail(&p->list, &msg->pieces);
-	if (p->skb)
-		ps->rx.held_bytes += n;
-	else
-		ps->rx.copied_bytes += n;
+	ps->rx.copied_bytes += n;
 	msg->done += n;
 	ps->rx.data_left -= n;
 	return 0;
@@ -909,19 +898,6 @@ int post_rx_read_into(struct post_sock *ps, struct msghdr *m, size_t len,
 	return done;
 }
 
-/* Copy @n bytes of @p from @off to @to: the bytes copied. */
-static size_t post_rxp_copy(struct post_rxp *p, u32 off, size_t n,
-			    struct iov_iter *to)
-{
-	size_t before = iov_iter_count(to);
-
-	if (!p->skb)
-		return copy_to_iter(p->data + off, n, to);
-	if (!skb_copy_datagram_iter(p->skb, p->off + off, to, n))
-		return n;
-	return before - iov_iter_count(to);
-}
-
 /*
  * Copy up to @len bytes of the first complete message to @m. Sets MSG_EOR
  * when its last byte was copied; without MSG_PEEK the bytes are consumed.
@@ -954,7 +930,7 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 
 	while (copied < want) {
 		size_t n = min_t(size_t, want - copied, p->len - off);
-		size_t got = post_rxp_copy(p, off, n, &m->msg_iter);
+		size_t got = copy_to_iter(p->data + off, n, &m->msg_iter);
 
 		copied += got;
 		off += got;

@@ -235,8 +235,7 @@ bool post_scan_ctl(const struct post_sock *ps)
  * of the stream, for urgent data (an error), when the scanner lost the
  * stream, or for a lifetime that runs.
  */
-static bool post_scan_must_read(const struct post_sock *ps,
-				const struct sock *tsk)
+bool post_scan_must_read(const struct post_sock *ps, const struct sock *tsk)
 {
 	return atomic_read(&tsk->sk_rmem_alloc) >
 	       READ_ONCE(tsk->sk_rcvbuf) / 4 ||

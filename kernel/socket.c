@@ -825,8 +825,14 @@ static int post_recv_wait(struct sock *sk, long *timeo, struct msghdr *m,
 	/* pairs with data_ready's: a kick after we left is seen below */
 	smp_mb();
 	remove_wait_queue(sk_sleep(sk), &wait);
-	/* bytes data_ready left to us that we did not read: io_work will */
-	if (READ_ONCE(ps->rx.kick) && post_rx_live(sk))
+	/*
+	 * Work data_ready left to us that we did not do: io_work does it.
+	 * Complete messages are not such work: the next recvmsg() or poll()
+	 * takes them (io_work would only copy them into the carrier, and
+	 * compete with that reader for the socket).
+	 */
+	if (READ_ONCE(ps->rx.kick) && post_rx_live(sk) &&
+	    (post_scan_ctl(ps) || post_scan_must_read(ps, ps->tsock->sk)))
 		post_queue_io(ps);
 	return err;
 }
@@ -1083,7 +1089,6 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		info.tx_direct_bytes = ps->tx.direct_bytes;
 		info.rx_direct_msgs = ps->rx.direct_msgs;
 		info.tx_spliced_bytes = ps->tx.spliced_bytes;
-		info.rx_held_bytes = ps->rx.held_bytes;
 		info.rx_copied_bytes = ps->rx.copied_bytes;
 		src = &info;
 		size = sizeof(info);

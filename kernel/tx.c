@@ -4,18 +4,20 @@
  * messages), their memory and their bytes.
  *
  * Pieces: a queued message's bytes wait for TCP in pieces of one frame's
- * data each, held in page frags (sk_page_frag(): the task's, as TCP's own
- * copies use). They are copied once, from the sender's buffer, and handed
- * to TCP by reference (post_send_pages(), compat.h), never copied again.
- * In front of its data a piece keeps room for the frame's header, written
- * when the frame is built (sched.c), so that a frame goes to TCP in one
- * call.
+ * data each, held in page frags (the task's, as TCP's own copies use).
+ * They are copied once, from the sender's buffer, and handed to TCP by
+ * reference (post_send_pages(), compat.h), never copied again. In front
+ * of its data a piece keeps room for the frame's header, written when the
+ * frame is built (sched.c), so that a frame goes to TCP in one call.
  *
  * Memory: a queued message is charged to sk_wmem_queued and, per
  * niceness, to tx.nice_queued[]: its pieces until their frames are in
- * TCP, its header until it ends; pieces are charged to the sender's
- * memory cgroup (__GFP_ACCOUNT). sendmsg() admits a message while what its
- * niceness and the more urgent ones hold is below SO_SNDBUF.
+ * TCP, its header until it ends. Frag pages this file allocates are
+ * charged to the sender's memory cgroup (__GFP_ACCOUNT); a piece that
+ * lands on a page of the task's frag that TCP allocated is not (noted as
+ * a gap: TCP charges its sends through the socket, sk_mem_charge()).
+ * sendmsg() admits a message while what its niceness and the more urgent
+ * ones hold is below SO_SNDBUF.
  *
  * Locking: post_tx_build() and post_tx_copy() without @queued need no
  * lock (a large message is copied without lock_sock(carrier), so that
@@ -56,7 +58,11 @@ struct post_piece *post_piece_fill(struct post_sock *ps, u32 room,
 {
 	u32 nr = DIV_ROUND_UP(room + len, PAGE_SIZE);
 	gfp_t gfp = ps->sk.sk_allocation | __GFP_ACCOUNT;
-	struct page_frag *pf = sk_page_frag(&ps->sk);
+	/*
+	 * The task's frag, never the socket's: pieces are filled with and
+	 * without lock_sock (a large message's copy), by every sender.
+	 */
+	struct page_frag *pf = &current->task_frag;
 	u32 left = room + len, skip = room;
 	struct post_piece *p;
 

@@ -339,17 +339,15 @@ struct post_info {
 	__u32	peer_rx_budget;	/* bytes of messages it reassembles */
 	__u32	peer_max_partials;
 	__u32	tx_partials;	/* our messages partly sent */
-	/* how message bytes travel, each copied once: straight from
-	 * sendmsg()'s buffer into TCP (direct), or copied into page frags
-	 * that TCP then takes by reference (spliced); from TCP straight into
-	 * recvmsg()'s buffer (direct), or left in TCP's skbs until read
-	 * (held); runs under 1 KiB are copied instead (copied: the second
-	 * copy, of small runs only)
+	/* how message bytes travel: straight from sendmsg()'s buffer into
+	 * TCP (direct), or copied into page frags that TCP then takes by
+	 * reference (spliced, 6.5+: MSG_SPLICE_PAGES; 6.1: sendpage); from
+	 * TCP straight into recvmsg()'s buffer (direct messages), or
+	 * reassembled in the carrier (copied bytes: a second copy)
 	 */
 	__u64	tx_direct_bytes;
 	__u64	rx_direct_msgs;
 	__u64	tx_spliced_bytes;
-	__u64	rx_held_bytes;
 	__u64	rx_copied_bytes;
 };
 
