@@ -601,8 +601,12 @@ static int post_release(struct socket *sock)
 	}
 	if (sk->sk_state == TCP_ESTABLISHED && !abort) {	/* still */
 		post_tx_flush(ps);
-		/* the peer's ACKs must not meet a reset (drain.c) */
+		/*
+		 * the peer's ACKs must not meet a reset (drain.c); messages
+		 * unread, queued or complete in TCP, reset as TCP does
+		 */
 		ps->drain = !post_is_stream(sk) && !ps->rx.nr_ready &&
+			    !post_scan_ready(ps) &&
 			    !(sk->sk_shutdown & RCV_SHUTDOWN);
 		/* what could not go yet keeps it alive (drain.c) */
 		orphan = ps->drain && post_orphan_begin(ps);

@@ -902,6 +902,30 @@ TEST_F(pair, close_then_peer_data_resets)
 	ASSERT_EQ(ECONNRESET, errno);
 }
 
+/*
+ * A message that is complete but still in TCP is unread too: a carrier
+ * closed with it resets, as TCP does with unread data, rather than drain
+ * it away and let the peer believe it arrived.
+ */
+TEST_F(pair, close_with_a_message_in_tcp_resets)
+{
+	struct pollfd pfd = { .fd = self->sfd, .events = POLLIN };
+	struct timeval tv = { 5, 0 };
+	struct post_info info;
+	char buf[16];
+
+	ASSERT_EQ(3, send_nice(self->cfd, "one", 3, 0, 0));
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));	/* complete, nobody read it */
+	info = info_of(self->sfd);
+	ASSERT_EQ(0, info.msgs_received);	/* it waits in TCP */
+	ASSERT_EQ(0, close(self->sfd));
+	self->sfd = post_socket(0);
+	ASSERT_EQ(0, setsockopt(self->cfd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				sizeof(tv)));
+	ASSERT_EQ(-1, recv(self->cfd, buf, sizeof(buf), 0));
+	ASSERT_EQ(ECONNRESET, errno);
+}
+
 struct late_read {
 	int fd, ms;
 	ssize_t got;
