@@ -70,7 +70,7 @@ struct post_piece {
 	struct bio_vec		bv[];
 };
 
-/* Receive side: a run of a message's bytes, copied (rx.c). */
+/* Receive side: a frame's payload, copied (rx.c). */
 struct post_rxp {
 	struct list_head	list;
 	u32			len;
@@ -290,7 +290,8 @@ struct post_rx {
 	u8			hdr[8 * POST_WIRE_ACK_MAX];
 	struct post_frame	frame;
 	struct post_msg		*msg;		/* message the frame feeds */
-	u32			data_left;	/* of the frame's payload */
+	struct post_rxp		*piece;		/* piece being filled */
+	u32			piece_off;
 	struct list_head	ready;		/* complete messages */
 	struct list_head	partial;	/* reassembling messages */
 	u32			nr_ready;	/* READ_ONCE from poll */

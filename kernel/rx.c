@@ -50,53 +50,54 @@
 #include "post.h"
 
 /*
- * Pieces of a message reassembled here: each run of a frame's payload
- * within one skb is copied out of TCP (a second copy: the reader copies it
- * again). Keeping the bytes in TCP's skbs instead (pskb_extract()) was
- * tried: its new head is as large as the original's, it charges the run's
- * bytes but pins whole pages, and small charges from process context can
- * invoke the memory cgroup's OOM killer where a copy's larger ones fail.
- * A run of up to POST_RXP_INLINE bytes lives in one allocation with its
- * header; a larger one has its data apart (kvmalloc).
+ * Pieces of a message reassembled here: each frame's payload is copied
+ * out of TCP into one piece, filled across skbs (a second copy: the
+ * reader copies it again). Keeping the bytes in TCP's skbs instead
+ * (pskb_extract() per run) was tried: its new head is as large as the
+ * original's, it charges the run's bytes while whole pages stay pinned,
+ * and small charges from process context can invoke the memory cgroup's
+ * OOM killer where a piece's larger ones fail. A piece of up to
+ * POST_RXP_INLINE bytes lives in one allocation with its header; a larger
+ * one has its data apart (kvmalloc).
  */
 #define POST_RXP_INLINE	(2048 - sizeof(struct post_rxp))
+
+/* Memory a piece of @len bytes really takes: tiny pieces are not cheap. */
+static u32 post_rxp_truesize(u32 len)
+{
+	if (len <= POST_RXP_INLINE)
+		return kmalloc_size_roundup(sizeof(struct post_rxp) + len);
+	return kmalloc_size_roundup(sizeof(struct post_rxp)) +
+	       kmalloc_size_roundup(len);
+}
+
+static struct post_rxp *post_rxp_alloc(u32 len, gfp_t gfp)
+{
+	bool inline_data = len <= POST_RXP_INLINE;
+	struct post_rxp *p;
+
+	p = kmalloc(sizeof(*p) + (inline_data ? len : 0), gfp);
+	if (!p)
+		return NULL;
+	p->len = len;
+	p->truesize = post_rxp_truesize(len);
+	if (inline_data) {
+		p->data = (u8 *)(p + 1);
+		return p;
+	}
+	p->data = kvmalloc(len, gfp);
+	if (!p->data) {
+		kfree(p);
+		return NULL;
+	}
+	return p;
+}
 
 void post_rxp_free(struct post_rxp *p)
 {
 	if (p->data != (u8 *)(p + 1))
 		kvfree(p->data);
 	kfree(p);
-}
-
-/* A piece for @n bytes of @skb from @off, or NULL (no memory). */
-static struct post_rxp *post_rxp_get(struct post_sock *ps,
-				     struct sk_buff *skb, u32 off, u32 n)
-{
-	gfp_t gfp = ps->sk.sk_allocation | __GFP_NOWARN;
-	bool inline_data = n <= POST_RXP_INLINE;
-	struct post_rxp *p;
-
-	p = kmalloc(sizeof(*p) + (inline_data ? n : 0), gfp);
-	if (!p)
-		return NULL;
-	if (inline_data) {
-		p->data = (u8 *)(p + 1);
-		p->truesize = kmalloc_size_roundup(sizeof(*p) + n);
-	} else {
-		p->data = kvmalloc(n, gfp);
-		if (!p->data) {
-			kfree(p);
-			return NULL;
-		}
-		p->truesize = kmalloc_size_roundup(sizeof(*p)) +
-			      kmalloc_size_roundup(n);
-	}
-	p->len = n;
-	if (skb_copy_bits(skb, off, p->data, n)) {
-		post_rxp_free(p);
-		return NULL;
-	}
-	return p;
 }
 
 /* Charge @n bytes for @msg (mem.c): -ENOBUFS beyond the limits. */
@@ -314,50 +315,32 @@ void post_rx_expire(struct post_sock *ps, u64 now)
 }
 
 /*
- * Start taking @len bytes of @msg from the stream: the payload of a DATA
- * frame (@data) or of its START.
+ * Start filling a piece of @len bytes of @msg from the stream: the payload
+ * of a DATA frame (@data) or of its START.
  */
 static int post_rx_begin_data(struct post_sock *ps, struct post_msg *msg,
 			      u32 len, bool data)
 {
-	if (msg->done + len > msg->len ||
-	    (data && msg->done + len < msg->len && len < POST_WIRE_DATA_MIN))
-		return -EPROTO;
-
-	ps->rx.msg = msg;
-	ps->rx.data_left = len;
-	ps->rx.state = POST_RX_DATA;
-	return 0;
-}
-
-/*
- * @n bytes of the frame's payload, at @off of @skb: a piece of rx.msg.
- * Reassembly is bounded by the advertised budget and, in true sizes, by
- * three times it.
- */
-static int post_rx_take(struct post_sock *ps, struct sk_buff *skb, u32 off,
-			u32 n)
-{
 	u64 limit = 3 * (u64)ps->hs.adv.rx_budget;
-	struct post_msg *msg = ps->rx.msg;
 	struct post_rxp *p;
 
-	p = post_rxp_get(ps, skb, off, n);
+	if (msg->done + len > msg->len ||
+	    (data && msg->done + len < msg->len && len < POST_WIRE_DATA_MIN) ||
+	    ps->rx.partial_charge + post_rxp_truesize(len) > limit)
+		return -EPROTO;
+
+	p = post_rxp_alloc(len, ps->sk.sk_allocation | __GFP_NOWARN);
 	if (!p)
 		return -ENOBUFS;
-	if (ps->rx.partial_charge + p->truesize > limit) {
-		post_rxp_free(p);
-		return -EPROTO;
-	}
 	if (post_rx_charge(ps, msg, p->truesize)) {
 		post_rxp_free(p);
 		return -ENOBUFS;	/* the carrier is reset: mem.c */
 	}
 	ps->rx.partial_charge += p->truesize;
-	list_add_tail(&p->list, &msg->pieces);
-	ps->rx.copied_bytes += n;
-	msg->done += n;
-	ps->rx.data_left -= n;
+	ps->rx.msg = msg;
+	ps->rx.piece = p;
+	ps->rx.piece_off = 0;
+	ps->rx.state = POST_RX_DATA;
 	return 0;
 }
 
@@ -659,6 +642,10 @@ static void post_rx_piece_done(struct post_sock *ps)
 {
 	struct post_msg *msg = ps->rx.msg;
 
+	list_add_tail(&ps->rx.piece->list, &msg->pieces);
+	msg->done += ps->rx.piece->len;
+	ps->rx.copied_bytes += ps->rx.piece->len;
+	ps->rx.piece = NULL;
 	ps->rx.msg = NULL;
 	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
 	if (msg->done == msg->len)
@@ -725,12 +712,17 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			continue;
 		}
 		if (ps->rx.state == POST_RX_DATA) {
-			n = min_t(size_t, avail, ps->rx.data_left);
-			err = n ? post_rx_take(ps, skb, offset + used, n) : 0;
-			if (err)
+			n = min_t(size_t, avail,
+				  ps->rx.piece->len - ps->rx.piece_off);
+			if (skb_copy_bits(skb, offset + used,
+					  ps->rx.piece->data + ps->rx.piece_off,
+					  n)) {
+				err = -EFAULT;
 				break;
+			}
 			used += n;
-			if (!ps->rx.data_left)
+			ps->rx.piece_off += n;
+			if (ps->rx.piece_off == ps->rx.piece->len)
 				post_rx_piece_done(ps);
 			continue;
 		}
@@ -976,8 +968,12 @@ void post_rx_drop_partials(struct post_sock *ps)
 
 	list_for_each_entry_safe(msg, tmp, &ps->rx.partial, list)
 		post_rx_drop(ps, msg);
+	if (ps->rx.piece) {
+		/* charged to its message, which was just dropped */
+		post_rxp_free(ps->rx.piece);
+		ps->rx.piece = NULL;
+	}
 	ps->rx.msg = NULL;
-	ps->rx.data_left = 0;
 	ps->rx.nr_partial = 0;
 	ps->rx.partial_charge = 0;
 	ps->rx.reserved = 0;
