@@ -274,26 +274,38 @@ static int sysctl_rw(const char *path, char *old, size_t cap, const char *v)
 }
 
 /*
+ * Reconnect the raw peer with a transient whose tcp_rmem lets TCP hold
+ * 16 MiB, so that what the peer writes never waits for a reader.
+ */
+static int raw_reconnect_roomy(FIXTURE_DATA(raw) *self)
+{
+	struct post_limits l = raw_limits();
+	char saved[128];
+	int err;
+
+	if (sysctl_rw(TCP_RMEM, saved, sizeof(saved),
+		      "4096 16777216 16777216"))
+		return -1;
+	err = raw_reconnect(self, 0, 0, &l);
+	sysctl_rw(TCP_RMEM, NULL, 0, saved);
+	return err;
+}
+
+/*
  * A large message entirely in TCP (its transient's receive buffer, from
  * tcp_rmem, large enough to hold it) goes straight into the reader's
  * buffer too, copied a slice at a time (TCP takes its backlog between).
  */
 TEST_F(raw, large_message_goes_straight_to_the_reader)
 {
-	struct post_limits l = raw_limits();
 	size_t len = 1 << 20, off, frame = 16384;
 	char *data = malloc(len), *buf = malloc(len + 4096);
 	struct post_info info;
 	socklen_t il = sizeof(info);
-	char saved[128];
 	uint64_t id;
-	int eor, err;
+	int eor;
 
-	ASSERT_EQ(0, sysctl_rw(TCP_RMEM, saved, sizeof(saved),
-			       "4096 16777216 16777216"));
-	err = raw_reconnect(self, 0, 0, &l);
-	sysctl_rw(TCP_RMEM, NULL, 0, saved);
-	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, raw_reconnect_roomy(self));
 	fill(data, len, 9);
 	ASSERT_EQ(0, raw_start(self->tfd, 1, len, data, frame));
 	for (off = frame; off < len; off += frame)
@@ -322,19 +334,13 @@ TEST_F(raw, interleaved_messages_reassemble_and_release)
 {
 	size_t len = 512 << 10, off, frame = 16384, total = 2 * len;
 	char *a = malloc(len), *b = malloc(len), *buf = malloc(len + 4096);
-	struct post_limits l = raw_limits();
 	struct post_info info;
 	socklen_t il = sizeof(info);
-	char saved[128];
 	uint64_t id;
-	int eor, err;
+	int eor;
 
 	/* TCP holds all of it: the writes below never wait for a reader */
-	ASSERT_EQ(0, sysctl_rw(TCP_RMEM, saved, sizeof(saved),
-			       "4096 16777216 16777216"));
-	err = raw_reconnect(self, 0, 0, &l);
-	sysctl_rw(TCP_RMEM, NULL, 0, saved);
-	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, raw_reconnect_roomy(self));
 	fill(a, len, 11);
 	fill(b, len, 12);
 	ASSERT_EQ(0, raw_start(self->tfd, 1, len, a, frame));
