@@ -12,7 +12,13 @@
 #include <linux/net.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
+#include <linux/skbuff.h>
 #include <net/sock.h>
+
+/* 6.11 moved skb_frag_ref() and friends into their own header. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#include <linux/skbuff_ref.h>
+#endif
 
 /* 6.10 passes accept() arguments in struct proto_accept_arg. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
@@ -118,6 +124,19 @@ static inline int post_send_pages(struct socket *sock, struct bio_vec *bv,
 		bv++;
 	}
 	return done;
+#endif
+}
+
+/*
+ * 6.12 has skbs whose frags are not pages the host can read (devmem TCP);
+ * before it, every frag is a page.
+ */
+static inline bool post_skb_frags_readable(const struct sk_buff *skb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	return skb_frags_readable(skb);
+#else
+	return true;
 #endif
 }
 

@@ -60,6 +60,17 @@ void post_leave_memory_pressure(struct sock *sk)
 }
 
 /*
+ * The forward allocation grows by at least this much at a time. From
+ * process context the memory cgroup reclaims for a charge and, when that
+ * is not enough, runs its OOM killer for charges of up to
+ * PAGE_ALLOC_COSTLY_ORDER (8 pages), while larger ones simply fail. What
+ * a peer sends must not have the owner killed: every charge is larger,
+ * and fails (ENOBUFS). What is left over serves the next charges and
+ * goes back as they are uncharged (sk_mem_uncharge()).
+ */
+#define POST_RMEM_STEP	(16 * PAGE_SIZE)
+
+/*
  * Charge @size bytes of received data to @ps (socket, protocol, memory
  * cgroup); -ENOBUFS beyond the limits. Under lock_sock(carrier).
  */
@@ -69,7 +80,8 @@ int post_rmem_charge(struct post_sock *ps, u32 size)
 
 	sock_owned_by_me(sk);
 	if (size > sk->sk_forward_alloc &&
-	    !__sk_mem_schedule(sk, size, SK_MEM_RECV))
+	    !__sk_mem_schedule(sk, max_t(u32, size, POST_RMEM_STEP),
+			       SK_MEM_RECV))
 		return -ENOBUFS;
 	sk_mem_charge(sk, size);
 	atomic_add(size, &sk->sk_rmem_alloc);

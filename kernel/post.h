@@ -70,12 +70,17 @@ struct post_piece {
 	struct bio_vec		bv[];
 };
 
-/* Receive side: a frame's payload, copied (rx.c). */
+/*
+ * Receive side (rx.c): a run of a frame's payload, either kept in the
+ * pages TCP received it in (@skb: its own skb referencing them) or
+ * copied into @data.
+ */
 struct post_rxp {
 	struct list_head	list;
 	u32			len;
 	u32			truesize;	/* what it costs, as charged */
-	u8			*data;
+	u8			*data;		/* NULL: in @skb */
+	struct sk_buff		*skb;
 };
 
 #define POST_ACK_FRAME_MAX	(POST_FRAME_HDR_LEN + 8 * POST_WIRE_ACK_MAX)
@@ -292,6 +297,8 @@ struct post_rx {
 	struct post_msg		*msg;		/* message the frame feeds */
 	struct post_rxp		*piece;		/* piece being filled */
 	u32			piece_off;
+	u32			data_left;	/* of the frame's payload */
+	bool			tail_copied;	/* a run of it was copied */
 	struct list_head	ready;		/* complete messages */
 	struct list_head	partial;	/* reassembling messages */
 	u32			nr_ready;	/* READ_ONCE from poll */
@@ -329,6 +336,7 @@ struct post_rx {
 	u64			bytes;		/* ... their bytes */
 	u64			direct_msgs;	/* copied straight to a reader */
 	u64			copied_bytes;	/* reassembled in the carrier */
+	u64			kept_bytes;	/* ... kept in TCP's skbs */
 	u64			expired;
 	u32			proto_errors;	/* reset for EPROTO */
 };

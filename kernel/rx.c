@@ -19,7 +19,8 @@
  *
  * Memory: every piece and message header is charged to sk_rmem_alloc,
  * the protocol's accounting and the memory cgroup (mem.c: ENOBUFS beyond
- * it).
+ * it). A piece kept in TCP's pages is charged its own skb and the share
+ * of TCP's skb's truesize its bytes took (see struct post_rxp below).
  * Reading from TCP stops while a complete message waits and what complete
  * messages hold is at or above sk_rcvbuf (TCP's own window then holds the
  * peer back). Reassembly is bounded by the advertised budget and, in true
@@ -47,20 +48,34 @@
 #include <linux/uio.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "post.h"
 
 /*
- * Pieces of a message reassembled here: each frame's payload is copied
- * out of TCP into one piece, filled across skbs (a second copy: the
- * reader copies it again). Keeping the bytes in TCP's skbs instead
- * (pskb_extract() per run) was tried: its new head is as large as the
- * original's, it charges the run's bytes while whole pages stay pinned,
- * and small charges from process context can invoke the memory cgroup's
- * OOM killer where a piece's larger ones fail. A piece of up to
- * POST_RXP_INLINE bytes lives in one allocation with its header; a larger
- * one has its data apart (kvmalloc).
+ * Pieces of a message reassembled here. A frame's payload stays in the
+ * pages TCP received it in: each run of it that one of TCP's skbs holds
+ * becomes a piece with an skb of its own that references just those
+ * pages (post_rxp_carve(); the few bytes of the run in TCP's linear area
+ * are copied), and recvmsg() copies from there: one copy. Not a clone of
+ * TCP's skb: TCP coalesces what it queues into skbs of hundreds of KiB,
+ * and a clone would pin all of it for each run. A piece is charged its
+ * own skb and, for the bytes it references, the share of its skb's
+ * truesize that TCP was charged for them, as TCP's receive queue counts
+ * the same pages (they may be shared with other skbs, TCP's or ours).
+ *
+ * A run smaller than POST_RXP_KEEP_MIN would cost about as much to keep
+ * as its bytes, and pages that cannot be shared safely (page-pool or
+ * zerocopy frags, a frag list, unreadable frags) are not: such runs are
+ * copied (a second copy). The first copied run of a frame that ends its
+ * skb (a frame across two skbs) goes into a piece of its own, and the
+ * frame's next run may be kept again; after that, the rest of the frame
+ * is copied into one piece, filled across skbs, so that tiny segments
+ * cost one piece per frame. A copied piece of up to POST_RXP_INLINE bytes
+ * lives in one allocation with its header; a larger one has its data
+ * apart (kvmalloc).
  */
-#define POST_RXP_INLINE	(2048 - sizeof(struct post_rxp))
+#define POST_RXP_INLINE		(2048 - sizeof(struct post_rxp))
+#define POST_RXP_KEEP_MIN	PAGE_SIZE
 
 /* Memory a piece of @len bytes really takes: tiny pieces are not cheap. */
 static u32 post_rxp_truesize(u32 len)
@@ -81,6 +96,7 @@ static struct post_rxp *post_rxp_alloc(u32 len, gfp_t gfp)
 		return NULL;
 	p->len = len;
 	p->truesize = post_rxp_truesize(len);
+	p->skb = NULL;
 	if (inline_data) {
 		p->data = (u8 *)(p + 1);
 		return p;
@@ -95,9 +111,58 @@ static struct post_rxp *post_rxp_alloc(u32 len, gfp_t gfp)
 
 void post_rxp_free(struct post_rxp *p)
 {
-	if (p->data != (u8 *)(p + 1))
+	if (p->skb)
+		consume_skb(p->skb);
+	else if (p->data != (u8 *)(p + 1))
 		kvfree(p->data);
 	kfree(p);
+}
+
+/*
+ * A new skb for @len bytes of @skb from @off on, sharing its pages: a
+ * reference to each frag (part) they lie in; bytes in @skb's linear area
+ * are copied. It covers fewer bytes (*@done) when it runs out of frags.
+ * NULL if the pages cannot be shared (see above), or on no memory.
+ */
+static struct sk_buff *post_rxp_carve(struct sk_buff *skb, u32 off, u32 len,
+				      gfp_t gfp, u32 *done)
+{
+	u32 hlen = skb_headlen(skb), head = 0, n;
+	struct sk_buff *nskb;
+	int i, nr = 0;
+
+	if (skb->pp_recycle || skb_zcopy(skb) || skb_has_frag_list(skb) ||
+	    !post_skb_frags_readable(skb))
+		return NULL;
+	if (off < hlen)
+		head = min(len, hlen - off);
+	nskb = alloc_skb(head, gfp);
+	if (!nskb)
+		return NULL;
+	skb_put_data(nskb, skb->data + off, head);
+	n = head;
+	off = off + head - hlen;	/* into the frags, once n < len */
+	for (i = 0; i < skb_shinfo(skb)->nr_frags && n < len; i++) {
+		const skb_frag_t *f = &skb_shinfo(skb)->frags[i];
+		u32 size = skb_frag_size(f), take;
+
+		if (off >= size) {
+			off -= size;
+			continue;
+		}
+		if (nr == MAX_SKB_FRAGS)
+			break;
+		take = min(len - n, size - off);
+		skb_frag_ref(skb, i);
+		skb_fill_page_desc(nskb, nr++, skb_frag_page(f),
+				   skb_frag_off(f) + off, take);
+		n += take;
+		off = 0;
+	}
+	nskb->len += n - head;
+	nskb->data_len += n - head;
+	*done = n;
+	return nskb;
 }
 
 /* Charge @n bytes for @msg (mem.c): -ENOBUFS beyond the limits. */
@@ -321,27 +386,114 @@ void post_rx_expire(struct post_sock *ps, u64 now)
 static int post_rx_begin_data(struct post_sock *ps, struct post_msg *msg,
 			      u32 len, bool data)
 {
-	u64 limit = 3 * (u64)ps->hs.adv.rx_budget;
-	struct post_rxp *p;
-
 	if (msg->done + len > msg->len ||
-	    (data && msg->done + len < msg->len && len < POST_WIRE_DATA_MIN) ||
-	    ps->rx.partial_charge + post_rxp_truesize(len) > limit)
+	    (data && msg->done + len < msg->len && len < POST_WIRE_DATA_MIN))
 		return -EPROTO;
 
-	p = post_rxp_alloc(len, ps->sk.sk_allocation | __GFP_NOWARN);
-	if (!p)
-		return -ENOBUFS;
-	if (post_rx_charge(ps, msg, p->truesize)) {
-		post_rxp_free(p);
-		return -ENOBUFS;	/* the carrier is reset: mem.c */
-	}
-	ps->rx.partial_charge += p->truesize;
 	ps->rx.msg = msg;
-	ps->rx.piece = p;
-	ps->rx.piece_off = 0;
+	ps->rx.piece = NULL;
+	ps->rx.data_left = len;
+	ps->rx.tail_copied = false;
 	ps->rx.state = POST_RX_DATA;
 	return 0;
+}
+
+/*
+ * Reassembly memory for a piece of @truesize: within three times the
+ * budget we advertise (else the peer broke its limits), and charged.
+ */
+static int post_rx_piece_charge(struct post_sock *ps, struct post_msg *msg,
+				u32 truesize)
+{
+	u64 limit = 3 * (u64)ps->hs.adv.rx_budget;
+
+	if (ps->rx.partial_charge + truesize > limit)
+		return -EPROTO;
+	if (post_rx_charge(ps, msg, truesize))
+		return -ENOBUFS;	/* the carrier is reset: mem.c */
+	ps->rx.partial_charge += truesize;
+	return 0;
+}
+
+/*
+ * Keep up to @len bytes of the frame's payload where they are, in @skb's
+ * pages from @off on. Returns the bytes kept, 0 if none could be (they
+ * are copied then), or -errno.
+ */
+static int post_rx_keep(struct post_sock *ps, struct sk_buff *skb, u32 off,
+			u32 len)
+{
+	gfp_t gfp = ps->sk.sk_allocation | __GFP_NOWARN;
+	struct post_msg *msg = ps->rx.msg;
+	struct post_rxp *p;
+	u32 n;
+	int err;
+
+	p = kmalloc(sizeof(*p), gfp);
+	if (!p)
+		return -ENOBUFS;
+	p->skb = post_rxp_carve(skb, off, len, gfp, &n);
+	if (!p->skb) {
+		kfree(p);
+		return 0;
+	}
+	p->data = NULL;
+	p->len = n;
+	p->truesize = kmalloc_size_roundup(sizeof(*p)) + p->skb->truesize +
+		      DIV_ROUND_UP_ULL((u64)p->skb->data_len * skb->truesize,
+				       skb->len);
+	err = post_rx_piece_charge(ps, msg, p->truesize);
+	if (err) {
+		post_rxp_free(p);
+		return err;
+	}
+	list_add_tail(&p->list, &msg->pieces);
+	msg->done += n;
+	ps->rx.kept_bytes += n;
+	return n;
+}
+
+/*
+ * Copy @len bytes of the frame's payload from @skb at @off into a piece:
+ * the one being filled, else a new one for just these bytes (the first
+ * copied run of the frame that ends its skb) or for the rest of the
+ * frame. A full piece joins its message. Returns @len or -errno.
+ */
+static int post_rx_copy_in(struct post_sock *ps, struct sk_buff *skb, u32 off,
+			   u32 len)
+{
+	struct post_msg *msg = ps->rx.msg;
+	struct post_rxp *p = ps->rx.piece;
+	int err;
+
+	if (!p) {
+		u32 size = ps->rx.data_left;
+
+		if (len < size && !ps->rx.tail_copied) {
+			ps->rx.tail_copied = true;
+			size = len;
+		}
+		p = post_rxp_alloc(size, ps->sk.sk_allocation | __GFP_NOWARN);
+		if (!p)
+			return -ENOBUFS;
+		err = post_rx_piece_charge(ps, msg, p->truesize);
+		if (err) {
+			post_rxp_free(p);
+			return err;
+		}
+		ps->rx.piece = p;
+		ps->rx.piece_off = 0;
+	}
+	if (skb_copy_bits(skb, off, p->data + ps->rx.piece_off, len))
+		return -EFAULT;
+	ps->rx.piece_off += len;
+	if (ps->rx.piece_off == p->len) {
+		list_add_tail(&p->list, &msg->pieces);
+		msg->done += p->len;
+		ps->rx.copied_bytes += p->len;
+		ps->rx.piece = NULL;
+	}
+	return len;
 }
 
 /* Collect @want bytes into rx.hdr in state @state next. */
@@ -638,18 +790,36 @@ static int post_rx_start(struct post_sock *ps)
 	return 0;
 }
 
-static void post_rx_piece_done(struct post_sock *ps)
+/* The frame's payload is all here, in pieces of its message. */
+static void post_rx_frame_done(struct post_sock *ps)
 {
 	struct post_msg *msg = ps->rx.msg;
 
-	list_add_tail(&ps->rx.piece->list, &msg->pieces);
-	msg->done += ps->rx.piece->len;
-	ps->rx.copied_bytes += ps->rx.piece->len;
-	ps->rx.piece = NULL;
 	ps->rx.msg = NULL;
 	post_rx_expect(ps, POST_RX_HDR, POST_FRAME_HDR_LEN);
 	if (msg->done == msg->len)
 		post_rx_complete(ps, msg);
+}
+
+/*
+ * @len bytes of the frame's payload at @off in @skb: keep or copy them.
+ * Returns how many were taken (all, unless frags ran out), or -errno.
+ */
+static int post_rx_data(struct post_sock *ps, struct sk_buff *skb, u32 off,
+			u32 len)
+{
+	int n = 0;
+
+	if (!ps->rx.piece && len >= POST_RXP_KEEP_MIN)
+		n = post_rx_keep(ps, skb, off, len);
+	if (!n)
+		n = post_rx_copy_in(ps, skb, off, len);
+	if (n < 0)
+		return n;
+	ps->rx.data_left -= n;
+	if (!ps->rx.data_left)
+		post_rx_frame_done(ps);
+	return n;
 }
 
 /* The peer's preamble: its first bytes, then its limits. */
@@ -712,18 +882,12 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			continue;
 		}
 		if (ps->rx.state == POST_RX_DATA) {
-			n = min_t(size_t, avail,
-				  ps->rx.piece->len - ps->rx.piece_off);
-			if (skb_copy_bits(skb, offset + used,
-					  ps->rx.piece->data + ps->rx.piece_off,
-					  n)) {
-				err = -EFAULT;
+			err = post_rx_data(ps, skb, offset + used,
+					   min_t(size_t, avail, ps->rx.data_left));
+			if (err < 0)
 				break;
-			}
-			used += n;
-			ps->rx.piece_off += n;
-			if (ps->rx.piece_off == ps->rx.piece->len)
-				post_rx_piece_done(ps);
+			used += err;
+			err = 0;
 			continue;
 		}
 		if (ps->rx.state == POST_RX_HDR && !ps->rx.hdr_len) {
@@ -922,7 +1086,13 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 
 	while (copied < want) {
 		size_t n = min_t(size_t, want - copied, p->len - off);
-		size_t got = copy_to_iter(p->data + off, n, &m->msg_iter);
+		size_t got;
+
+		if (p->skb)	/* reverts what it copied on a fault */
+			got = skb_copy_datagram_iter(p->skb, off, &m->msg_iter,
+						     n) ? 0 : n;
+		else
+			got = copy_to_iter(p->data + off, n, &m->msg_iter);
 
 		copied += got;
 		off += got;

@@ -1094,6 +1094,7 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		info.rx_direct_msgs = ps->rx.direct_msgs;
 		info.tx_spliced_bytes = ps->tx.spliced_bytes;
 		info.rx_copied_bytes = ps->rx.copied_bytes;
+		info.rx_kept_bytes = ps->rx.kept_bytes;
 		src = &info;
 		size = sizeof(info);
 		break;

@@ -343,12 +343,15 @@ struct post_info {
 	 * TCP (direct), or copied into page frags that TCP then takes by
 	 * reference (spliced, 6.5+: MSG_SPLICE_PAGES; 6.1: sendpage); from
 	 * TCP straight into recvmsg()'s buffer (direct messages), or
-	 * reassembled in the carrier (copied bytes: a second copy)
+	 * reassembled in the carrier: kept in the skbs TCP received them in
+	 * (kept bytes, copied once, by recvmsg()) or, runs too small for
+	 * what their skb holds, copied (copied bytes: a second copy)
 	 */
 	__u64	tx_direct_bytes;
 	__u64	rx_direct_msgs;
 	__u64	tx_spliced_bytes;
 	__u64	rx_copied_bytes;
+	__u64	rx_kept_bytes;
 };
 
 /* struct post_race_attempt.state */
