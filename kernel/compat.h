@@ -10,9 +10,9 @@
 #include <linux/bvec.h>
 #include <linux/uio.h>
 #include <linux/net.h>
+#include <linux/skbuff.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
-#include <linux/skbuff.h>
 #include <net/sock.h>
 
 /* 6.11 moved skb_frag_ref() and friends into their own header. */

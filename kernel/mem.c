@@ -66,7 +66,8 @@ void post_leave_memory_pressure(struct sock *sk)
  * PAGE_ALLOC_COSTLY_ORDER (8 pages), while larger ones simply fail. What
  * a peer sends must not have the owner killed: every charge is larger,
  * and fails (ENOBUFS). What is left over serves the next charges and
- * goes back as they are uncharged (sk_mem_uncharge()).
+ * goes back when they are uncharged (sk_mem_uncharge()) and after each
+ * read of the transient (post_rx_pull()).
  */
 #define POST_RMEM_STEP	(16 * PAGE_SIZE)
 

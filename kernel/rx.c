@@ -19,8 +19,7 @@
  *
  * Memory: every piece and message header is charged to sk_rmem_alloc,
  * the protocol's accounting and the memory cgroup (mem.c: ENOBUFS beyond
- * it). A piece kept in TCP's pages is charged its own skb and the share
- * of TCP's skb's truesize its bytes took (see struct post_rxp below).
+ * it). A piece kept in TCP's pages is charged as the pieces below say.
  * Reading from TCP stops while a complete message waits and what complete
  * messages hold is at or above sk_rcvbuf (TCP's own window then holds the
  * peer back). Reassembly is bounded by the advertised budget and, in true
@@ -55,27 +54,31 @@
  * Pieces of a message reassembled here. A frame's payload stays in the
  * pages TCP received it in: each run of it that one of TCP's skbs holds
  * becomes a piece with an skb of its own that references just those
- * pages (post_rxp_carve(); the few bytes of the run in TCP's linear area
- * are copied), and recvmsg() copies from there: one copy. Not a clone of
- * TCP's skb: TCP coalesces what it queues into skbs of hundreds of KiB,
- * and a clone would pin all of it for each run. A piece is charged its
- * own skb and, for the bytes it references, the share of its skb's
- * truesize that TCP was charged for them, as TCP's receive queue counts
- * the same pages (they may be shared with other skbs, TCP's or ours).
+ * pages (post_rxp_carve()), and recvmsg() copies from there: one copy.
+ * Not a clone of TCP's skb: TCP coalesces what it queues into skbs of
+ * hundreds of KiB, and a clone would pin all of it for each run.
  *
- * A run smaller than POST_RXP_KEEP_MIN would cost about as much to keep
- * as its bytes, and pages that cannot be shared safely (page-pool or
- * zerocopy frags, a frag list, unreadable frags) are not: such runs are
- * copied (a second copy). The first copied run of a frame that ends its
- * skb (a frame across two skbs) goes into a piece of its own, and the
- * frame's next run may be kept again; after that, the rest of the frame
- * is copied into one piece, filled across skbs, so that tiny segments
- * cost one piece per frame. A copied piece of up to POST_RXP_INLINE bytes
- * lives in one allocation with its header; a larger one has its data
- * apart (kvmalloc).
+ * What a kept piece pins is the whole of every (compound) page its bytes
+ * lie in: a run is kept only if that is at most POST_RXP_PIN times its
+ * bytes, and it is charged its own skb and the larger of its share of
+ * TCP's truesize and half of those pages (neighbouring runs share them),
+ * so what kept pieces pin is bounded by twice what they are charged. A
+ * run is copied instead (a second copy) when it is smaller than
+ * POST_RXP_KEEP_MIN, pins too much, would cost more than the reassembly
+ * limit allows where a copy would not, mostly lies in TCP's linear area,
+ * or its pages cannot be shared safely (page-pool or zerocopy frags, a
+ * frag list, unreadable frags). The first copied run of a frame that
+ * ends its skb (a frame across two skbs) goes into a piece of its own,
+ * and the frame's next run may be kept again; after that, the rest of the
+ * frame is copied into one piece, filled across skbs, so that tiny
+ * segments cost one piece per frame. A copied piece of up to
+ * POST_RXP_INLINE bytes lives in one allocation with its header; a
+ * larger one has its data apart (kvmalloc).
  */
 #define POST_RXP_INLINE		(2048 - sizeof(struct post_rxp))
 #define POST_RXP_KEEP_MIN	PAGE_SIZE
+#define POST_RXP_PIN		4
+#define POST_RXP_HEAD_MAX	256	/* linear bytes a kept run may copy */
 
 /* Memory a piece of @len bytes really takes: tiny pieces are not cheap. */
 static u32 post_rxp_truesize(u32 len)
@@ -119,49 +122,62 @@ void post_rxp_free(struct post_rxp *p)
 }
 
 /*
- * A new skb for @len bytes of @skb from @off on, sharing its pages: a
- * reference to each frag (part) they lie in; bytes in @skb's linear area
- * are copied. It covers fewer bytes (*@done) when it runs out of frags.
- * NULL if the pages cannot be shared (see above), or on no memory.
+ * A new skb for the @len bytes of @skb from @off on, sharing its pages: a
+ * reference to each frag (part) they lie in; the few bytes in @skb's
+ * linear area (at most POST_RXP_HEAD_MAX) are copied. *@pinned: the
+ * size of the pages referenced (a page shared by consecutive frags counted
+ * once). NULL if the pages cannot be shared (see above), or on no memory.
  */
 static struct sk_buff *post_rxp_carve(struct sk_buff *skb, u32 off, u32 len,
-				      gfp_t gfp, u32 *done)
+				      gfp_t gfp, u32 *pinned)
 {
 	u32 hlen = skb_headlen(skb), head = 0, n;
+	struct page *last = NULL;
 	struct sk_buff *nskb;
 	int i, nr = 0;
 
 	if (skb->pp_recycle || skb_zcopy(skb) || skb_has_frag_list(skb) ||
 	    !post_skb_frags_readable(skb))
 		return NULL;
-	if (off < hlen)
+	if (off < hlen) {
 		head = min(len, hlen - off);
+		if (head > POST_RXP_HEAD_MAX)
+			return NULL;
+	}
 	nskb = alloc_skb(head, gfp);
 	if (!nskb)
 		return NULL;
-	skb_put_data(nskb, skb->data + off, head);
+	if (head) {
+		skb_put_data(nskb, skb->data + off, head);
+		off = hlen;
+	}
+	off -= hlen;			/* into the frags */
 	n = head;
-	off = off + head - hlen;	/* into the frags, once n < len */
+	*pinned = 0;
+	/* @skb has no more frags than nskb can take */
 	for (i = 0; i < skb_shinfo(skb)->nr_frags && n < len; i++) {
 		const skb_frag_t *f = &skb_shinfo(skb)->frags[i];
 		u32 size = skb_frag_size(f), take;
+		struct page *page;
 
 		if (off >= size) {
 			off -= size;
 			continue;
 		}
-		if (nr == MAX_SKB_FRAGS)
-			break;
 		take = min(len - n, size - off);
+		page = skb_frag_page(f);
+		if (compound_head(page) != last) {
+			last = compound_head(page);
+			*pinned += page_size(last);
+		}
 		skb_frag_ref(skb, i);
-		skb_fill_page_desc(nskb, nr++, skb_frag_page(f),
-				   skb_frag_off(f) + off, take);
+		skb_fill_page_desc(nskb, nr++, page, skb_frag_off(f) + off,
+				   take);
 		n += take;
 		off = 0;
 	}
 	nskb->len += n - head;
 	nskb->data_len += n - head;
-	*done = n;
 	return nskb;
 }
 
@@ -416,41 +432,52 @@ static int post_rx_piece_charge(struct post_sock *ps, struct post_msg *msg,
 }
 
 /*
- * Keep up to @len bytes of the frame's payload where they are, in @skb's
- * pages from @off on. Returns the bytes kept, 0 if none could be (they
- * are copied then), or -errno.
+ * Keep the @len bytes of the frame's payload where they are, in @skb's
+ * pages from @off on. Returns @len, 0 if they are better copied (see
+ * above), or -errno.
  */
 static int post_rx_keep(struct post_sock *ps, struct sk_buff *skb, u32 off,
 			u32 len)
 {
+	u64 limit = 3 * (u64)ps->hs.adv.rx_budget;
 	gfp_t gfp = ps->sk.sk_allocation | __GFP_NOWARN;
 	struct post_msg *msg = ps->rx.msg;
+	struct sk_buff *nskb;
 	struct post_rxp *p;
-	u32 n;
+	u32 pinned, share;
 	int err;
 
-	p = kmalloc(sizeof(*p), gfp);
-	if (!p)
-		return -ENOBUFS;
-	p->skb = post_rxp_carve(skb, off, len, gfp, &n);
-	if (!p->skb) {
-		kfree(p);
+	nskb = post_rxp_carve(skb, off, len, gfp, &pinned);
+	if (!nskb)
 		return 0;
-	}
+	share = DIV_ROUND_UP_ULL((u64)nskb->data_len * skb->truesize,
+				 skb->len);
+	p = kmalloc(sizeof(*p), gfp);
+	if (!p || pinned > POST_RXP_PIN * len)
+		goto copy;
+	p->skb = nskb;
 	p->data = NULL;
-	p->len = n;
-	p->truesize = kmalloc_size_roundup(sizeof(*p)) + p->skb->truesize +
-		      DIV_ROUND_UP_ULL((u64)p->skb->data_len * skb->truesize,
-				       skb->len);
+	p->len = len;
+	p->truesize = kmalloc_size_roundup(sizeof(*p)) + nskb->truesize +
+		      max(share, pinned / 2);
+	/* what a copy costs must not reset a peer within its limits */
+	if (ps->rx.partial_charge + p->truesize > limit)
+		goto copy;
 	err = post_rx_piece_charge(ps, msg, p->truesize);
 	if (err) {
 		post_rxp_free(p);
 		return err;
 	}
 	list_add_tail(&p->list, &msg->pieces);
-	msg->done += n;
-	ps->rx.kept_bytes += n;
-	return n;
+	msg->done += len;
+	ps->rx.kept_bytes += len - skb_headlen(nskb);
+	ps->rx.copied_bytes += skb_headlen(nskb);
+	return len;
+
+copy:
+	kfree(p);
+	consume_skb(nskb);
+	return 0;
 }
 
 /*
@@ -803,7 +830,7 @@ static void post_rx_frame_done(struct post_sock *ps)
 
 /*
  * @len bytes of the frame's payload at @off in @skb: keep or copy them.
- * Returns how many were taken (all, unless frags ran out), or -errno.
+ * Returns @len or -errno.
  */
 static int post_rx_data(struct post_sock *ps, struct sk_buff *skb, u32 off,
 			u32 len)
@@ -1018,6 +1045,8 @@ int post_rx_pull(struct post_sock *ps)
 	if (!desc.error && tcp_sk(tsk)->urg_data)
 		desc.error = -EPROTO;
 	release_sock(tsk);
+	/* what charges raised beyond their needs goes back (mem.c) */
+	sk_mem_reclaim(&ps->sk);
 
 	if (desc.error)
 		return desc.error;
@@ -1088,7 +1117,11 @@ int post_rx_copy(struct post_sock *ps, struct msghdr *m, size_t len,
 		size_t n = min_t(size_t, want - copied, p->len - off);
 		size_t got;
 
-		if (p->skb)	/* reverts what it copied on a fault */
+		/*
+		 * n is within the iterator (want <= len, recvmsg()'s); on
+		 * a fault, skb_copy_datagram_iter() reverts what it copied
+		 */
+		if (p->skb)
 			got = skb_copy_datagram_iter(p->skb, off, &m->msg_iter,
 						     n) ? 0 : n;
 		else
