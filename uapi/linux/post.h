@@ -343,9 +343,10 @@ struct post_info {
 	 * TCP (direct), or copied into page frags that TCP then takes by
 	 * reference (spliced, 6.5+: MSG_SPLICE_PAGES; 6.1: sendpage); from
 	 * TCP straight into recvmsg()'s buffer (direct messages), or
-	 * reassembled in the carrier: kept in the skbs TCP received them in
-	 * (kept bytes, copied once, by recvmsg()) or, runs too small for
-	 * what their skb holds, copied (copied bytes: a second copy)
+	 * reassembled in the carrier: kept in the pages TCP received them
+	 * in (kept bytes, copied once, by recvmsg()) or, runs of less than
+	 * a page or that would pin pages four times their size, copied
+	 * (copied bytes: a second copy)
 	 */
 	__u64	tx_direct_bytes;
 	__u64	rx_direct_msgs;
