@@ -152,6 +152,15 @@ static bool post_orphan_held(const struct post_sock *ps)
 	return post_tx_busy(ps) || (ps->ack.pending && !ps->tx.shut);
 }
 
+/* An orphan's end (sk_timer, armed with a reference): io_work decides. */
+void post_orphan_timer(struct timer_list *t)
+{
+	struct sock *sk = from_timer(sk, t, sk_timer);
+
+	post_queue_io(post_sk(sk));
+	sock_put(sk);
+}
+
 static void post_orphan_destroy(struct work_struct *work)
 {
 	struct post_sock *ps = container_of(work, struct post_sock,

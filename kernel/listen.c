@@ -13,6 +13,13 @@
  * after that lock is released. A child holds a reference on its listener
  * until accept() takes it or it is closed; it looks at its listener only
  * while handshaking.
+ *
+ * Closing a child cancels its io_work synchronously; from the listener's
+ * io_work that would be a work item waiting for one of its own class
+ * (lockdep: recursive locking), so the children the listener's work
+ * finds dead are closed from their own destroy_work instead
+ * (post_close_child_later()), which owns the listener's reference on
+ * them from then on.
  */
 #include <linux/tcp.h>
 #include <net/tcp.h>
@@ -114,4 +121,16 @@ void post_close_child(struct post_sock *child)
 	sock_orphan(sk);
 	release_sock(sk);
 	post_destroy(child, false);
+}
+
+static void post_child_destroy(struct work_struct *work)
+{
+	post_close_child(container_of(work, struct post_sock, destroy_work));
+}
+
+/* post_close_child() from a work item of its own (see above). */
+void post_close_child_later(struct post_sock *child)
+{
+	INIT_WORK(&child->destroy_work, post_child_destroy);
+	queue_work(post_wq, &child->destroy_work);
 }

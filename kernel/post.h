@@ -26,9 +26,9 @@
  *    list of carriers (net_node); netlink.c takes a reference on a carrier
  *    under it, then lock_sock() without it.
  *  - Every queued io_work and armed sk_timer holds a reference on the sock.
- *    The race and scheduler hrtimers and the ACK and receive timer_lists
- *    (rx.c, transient.c) hold none: they only queue io_work, and
- *    post_destroy() cancels them before the last reference goes.
+ *    The handshake, race and scheduler hrtimers and the ACK and receive
+ *    timer_lists (rx.c, transient.c) hold none: they only queue io_work,
+ *    and post_destroy() cancels them before the last reference goes.
  */
 #ifndef _POST_H
 #define _POST_H
@@ -230,7 +230,8 @@ struct post_hs {
 	struct post_limits	peer;	/* what the peer's advertised */
 	u32			conn_gen;	/* connections so far */
 	bool			tcp_up;
-	unsigned long		deadline;	/* jiffies */
+	u64			deadline;	/* ns (ktime_get_ns) */
+	struct hrtimer		timer;		/* ... queues io_work */
 };
 
 /*
@@ -411,7 +412,8 @@ struct post_sock {
 	bool			drain;		/* closed gracefully */
 	bool			orphan;		/* closed, still sending */
 	unsigned long		orphan_end;	/* ... until then (jiffies) */
-	struct work_struct	destroy_work;	/* ... its teardown */
+	/* an orphan's teardown (drain.c), or a dead child's (listen.c) */
+	struct work_struct	destroy_work;
 
 	struct post_listener	lsn;
 	struct post_child	child;
@@ -535,7 +537,11 @@ int post_carrier_io(struct post_sock *ps);
 void post_rx_timer_init(struct post_sock *ps);
 
 /* handshake.c */
-void post_handshake_timer(struct timer_list *t);
+void post_handshake_init(struct post_sock *ps);
+void post_handshake_arm(struct post_sock *ps);
+bool post_handshake_expired(const struct post_sock *ps);
+void post_handshake_stop(struct post_sock *ps);
+void post_orphan_timer(struct timer_list *t);
 bool post_handshaking(const struct sock *sk);
 bool post_tcp_progress(struct post_sock *ps);
 void post_established(struct post_sock *ps);
@@ -548,6 +554,7 @@ void post_destroy(struct post_sock *ps, bool abort);
 void post_listener_work(struct post_sock *ps, struct list_head *dead);
 void post_child_ready(struct post_sock *child);
 void post_close_child(struct post_sock *child);
+void post_close_child_later(struct post_sock *child);
 
 /* race.c */
 int post_cand_cmp(const struct post_cand *a, const struct post_cand *b);

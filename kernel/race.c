@@ -430,7 +430,7 @@ int post_race_progress(struct post_sock *ps)
 		return 1;
 	}
 
-	if (time_after_eq(jiffies, ps->hs.deadline)) {
+	if (post_handshake_expired(ps)) {
 		for (i = 0; i < race->next; i++)
 			if (race->att[i].state == POST_ATTEMPT_RUNNING)
 				post_attempt_close(ps, &race->att[i],

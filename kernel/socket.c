@@ -129,7 +129,8 @@ void post_sock_init(struct sock *sk, const struct post_sock *policy)
 	INIT_LIST_HEAD(&ps->child.node);
 	spin_lock_init(&ps->lsn.lock);
 	INIT_WORK(&ps->io_work, post_io_work);
-	timer_setup(&sk->sk_timer, post_handshake_timer, 0);
+	timer_setup(&sk->sk_timer, post_orphan_timer, 0);
+	post_handshake_init(ps);
 
 	sk->sk_protocol = 0;
 	sk->sk_state = TCP_CLOSE;
@@ -281,15 +282,15 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 	WRITE_ONCE(sk->sk_err, 0);
 	sk->sk_state = TCP_SYN_SENT;
 	sock->state = SS_CONNECTING;
-	ps->hs.deadline = jiffies + msecs_to_jiffies(ps->hs_timeout_ms);
+	post_handshake_arm(ps);
 
 	err = post_race_start(ps, cands, nr);
 	if (err) {
+		post_handshake_stop(ps);
 		sk->sk_state = TCP_CLOSE;
 		sock->state = SS_UNCONNECTED;
 		goto out;
 	}
-	sk_reset_timer(sk, &sk->sk_timer, ps->hs.deadline);
 	post_queue_io(ps);
 
 wait:

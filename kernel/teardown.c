@@ -56,6 +56,7 @@ void post_sock_fail(struct sock *sk, int err)
 	sk->sk_state = TCP_CLOSE;
 	post_nl_closed(ps);
 	sk_stop_timer(sk, &sk->sk_timer);
+	post_handshake_stop(ps);
 	post_race_stop(ps);
 	post_tx_purge(ps, err);
 	post_rx_drop_partials(ps);
@@ -77,6 +78,7 @@ void post_destroy(struct post_sock *ps, bool abort)
 
 	post_transient_detach(ps);
 	sk_stop_timer_sync(sk, &sk->sk_timer);
+	post_handshake_stop(ps);	/* it queues io_work */
 	post_race_free(ps);	/* its timer queues io_work */
 	post_sched_stop(ps);	/* so does this one */
 	post_ack_stop(ps);	/* and these */

@@ -185,7 +185,7 @@ int post_carrier_io(struct post_sock *ps)
 	}
 	if (post_handshaking(sk)) {
 		if (ps->rx.state == POST_RX_PREAMBLE) {
-			if (time_after_eq(jiffies, ps->hs.deadline)) {
+			if (post_handshake_expired(ps)) {
 				err = -ETIMEDOUT;
 				goto fail;
 			}
@@ -282,7 +282,7 @@ void post_io_work(struct work_struct *work)
 
 	list_for_each_entry_safe(child, tmp, &dead, child.node) {
 		list_del_init(&child->child.node);
-		post_close_child(child);
+		post_close_child_later(child);
 	}
 	sock_put(sk);
 }
