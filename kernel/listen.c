@@ -19,7 +19,9 @@
  * (lockdep: recursive locking), so the children the listener's work
  * finds dead are closed from their own destroy_work instead
  * (post_close_child_later()), which owns the listener's reference on
- * them from then on.
+ * them from then on. They leave the backlog count when they leave the
+ * list, so a flood of failing clients may briefly hold more children
+ * than the backlog while their closes are queued.
  */
 #include <linux/tcp.h>
 #include <net/tcp.h>

@@ -541,7 +541,6 @@ void post_handshake_init(struct post_sock *ps);
 void post_handshake_arm(struct post_sock *ps);
 bool post_handshake_expired(const struct post_sock *ps);
 void post_handshake_stop(struct post_sock *ps);
-void post_orphan_timer(struct timer_list *t);
 bool post_handshaking(const struct sock *sk);
 bool post_tcp_progress(struct post_sock *ps);
 void post_established(struct post_sock *ps);
@@ -588,6 +587,7 @@ void post_nl_closed(struct post_sock *ps);
 /* drain.c */
 int post_drain_start(struct socket *tsock);
 bool post_orphan_begin(struct post_sock *ps);
+void post_orphan_timer(struct timer_list *t);
 void post_orphan_work(struct post_sock *ps);
 void post_drain_exit(void);
 

@@ -38,10 +38,10 @@
  *   POST_HANDSHAKE_TIMEOUT bounds the whole establishment, from connect()
  *   to a validated preamble (SOCK_SEQPACKET) or a TCP connection
  *   (SOCK_STREAM); for a carrier accepted by a listener (which inherits
- *   the listener's value), from its TCP connection to the peer's preamble.
- *   It ends on a high-resolution timer: never before the timeout, and
- *   after it by no more than the time the module's work item takes to run
- *   (no timer-wheel rounding; the selftests allow 150 ms under emulation).
+ *   the listener's value), from when the module takes its TCP connection
+ *   to the peer's preamble. It ends on a high-resolution timer: never
+ *   before the timeout, and after it typically within a scheduling delay
+ *   (the module's work item runs; no timer-wheel rounding).
  *   A connection accepted by the kernel whose handshake fails (timeout,
  *   EPROTO, reset) is closed and never returned by accept().
  *   getsockopt(POST_RACE) tells what happened.
