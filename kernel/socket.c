@@ -603,11 +603,14 @@ static int post_release(struct socket *sock)
 	if (sk->sk_state == TCP_ESTABLISHED && !abort) {	/* still */
 		post_tx_flush(ps);
 		/*
-		 * the peer's ACKs must not meet a reset (drain.c); messages
-		 * unread, queued or complete in TCP, reset as TCP does
+		 * Messages unread, queued here or complete in TCP: reset, as
+		 * TCP does with unread data (TCP would only see those in its
+		 * own queue). Else the peer's ACKs must not meet a reset
+		 * (drain.c).
 		 */
-		ps->drain = !post_is_stream(sk) && !ps->rx.nr_ready &&
-			    !post_scan_ready(ps) &&
+		abort = !post_is_stream(sk) &&
+			(ps->rx.nr_ready || post_scan_ready(ps));
+		ps->drain = !post_is_stream(sk) && !abort &&
 			    !(sk->sk_shutdown & RCV_SHUTDOWN);
 		/* what could not go yet keeps it alive (drain.c) */
 		orphan = ps->drain && post_orphan_begin(ps);

@@ -176,8 +176,10 @@
  *   nothing is held; it gives up on an error, the peer's end of stream, or
  *   after 60 s. Then the TCP connection drains (the peer's ACKs are read
  *   and dropped) until the peer closes too or 60 s pass. A carrier closed
- *   with messages unread, or after its peer's end of stream, does neither;
- *   as for TCP, one closed while the peer still sends resets, and so does
+ *   after its peer's end of stream does neither. One closed with complete
+ *   messages unread resets the connection, as TCP does with unread data
+ *   (the peer's next read fails with ECONNRESET, and what was queued is
+ *   lost); as for TCP, one closed while the peer still sends resets, and so does
  *   a closed carrier still sending when the peer starts a message (it
  *   would never be read; what it held is lost). SO_LINGER
  *   with a timeout makes close() wait, up to that time, until every message
