@@ -439,7 +439,6 @@ static int post_rx_piece_charge(struct post_sock *ps, struct post_msg *msg,
 static int post_rx_keep(struct post_sock *ps, struct sk_buff *skb, u32 off,
 			u32 len)
 {
-	u64 limit = 3 * (u64)ps->hs.adv.rx_budget;
 	gfp_t gfp = ps->sk.sk_allocation | __GFP_NOWARN;
 	struct post_msg *msg = ps->rx.msg;
 	struct sk_buff *nskb;
@@ -460,10 +459,10 @@ static int post_rx_keep(struct post_sock *ps, struct sk_buff *skb, u32 off,
 	p->len = len;
 	p->truesize = kmalloc_size_roundup(sizeof(*p)) + nskb->truesize +
 		      max(share, pinned / 2);
-	/* what a copy costs must not reset a peer within its limits */
-	if (ps->rx.partial_charge + p->truesize > limit)
-		goto copy;
 	err = post_rx_piece_charge(ps, msg, p->truesize);
+	/* beyond the reassembly limit, a copy may not be: it decides */
+	if (err == -EPROTO)
+		goto copy;
 	if (err) {
 		post_rxp_free(p);
 		return err;
@@ -879,6 +878,7 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 
 	while (desc->count && used < len) {
 		size_t avail = len - used;
+		int took;
 		u8 *dst;
 		u32 n;
 
@@ -909,12 +909,13 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			continue;
 		}
 		if (ps->rx.state == POST_RX_DATA) {
-			err = post_rx_data(ps, skb, offset + used,
-					   min_t(size_t, avail, ps->rx.data_left));
-			if (err < 0)
+			took = post_rx_data(ps, skb, offset + used,
+					    min_t(size_t, avail, ps->rx.data_left));
+			if (took < 0) {
+				err = took;
 				break;
-			used += err;
-			err = 0;
+			}
+			used += took;
 			continue;
 		}
 		if (ps->rx.state == POST_RX_HDR && !ps->rx.hdr_len) {

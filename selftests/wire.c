@@ -277,6 +277,22 @@ static int sysctl_rw(const char *path, char *old, size_t cap, const char *v)
  * Reconnect the raw peer with a transient whose tcp_rmem lets TCP hold
  * 16 MiB, so that what the peer writes never waits for a reader.
  */
+/* Message @seq, @len bytes of @data, in frames of @frame bytes. */
+static int raw_message(int fd, uint64_t seq, const char *data, size_t len,
+		       size_t frame)
+{
+	size_t off, n = len < frame ? len : frame;
+
+	if (raw_start(fd, seq, len, data, n))
+		return -1;
+	for (off = n; off < len; off += n) {
+		n = len - off < frame ? len - off : frame;
+		if (raw_frame(fd, POST_FRAME_DATA, seq, data + off, n))
+			return -1;
+	}
+	return 0;
+}
+
 static int raw_reconnect_roomy(FIXTURE_DATA(raw) *self)
 {
 	struct post_limits l = raw_limits();
@@ -298,7 +314,7 @@ static int raw_reconnect_roomy(FIXTURE_DATA(raw) *self)
  */
 TEST_F(raw, large_message_goes_straight_to_the_reader)
 {
-	size_t len = 1 << 20, off, frame = 16384;
+	size_t len = 1 << 20, frame = 16384;
 	char *data = malloc(len), *buf = malloc(len + 4096);
 	struct post_info info;
 	socklen_t il = sizeof(info);
@@ -307,10 +323,7 @@ TEST_F(raw, large_message_goes_straight_to_the_reader)
 
 	ASSERT_EQ(0, raw_reconnect_roomy(self));
 	fill(data, len, 9);
-	ASSERT_EQ(0, raw_start(self->tfd, 1, len, data, frame));
-	for (off = frame; off < len; off += frame)
-		ASSERT_EQ(0, raw_frame(self->tfd, POST_FRAME_DATA, 1,
-				       data + off, frame));
+	ASSERT_EQ(0, raw_message(self->tfd, 1, data, len, frame));
 	ASSERT_EQ(1, readable(self->pfd, 5000));
 	ASSERT_EQ(0, getsockopt(self->pfd, SOL_POST, POST_INFO, &info, &il));
 	ASSERT_EQ(0, info.rx_partials);	/* all of it waited in TCP */
@@ -382,7 +395,7 @@ TEST_F(raw, interleaved_messages_reassemble_and_release)
  */
 TEST_F(raw, message_over_1m_is_kept_and_read_in_parts)
 {
-	size_t len = 2 << 20, off, frame = 65536, got = 0;
+	size_t len = 2 << 20, frame = 65536, got = 0;
 	char *data = malloc(len), *buf = malloc(len);
 	struct post_info info;
 	socklen_t il = sizeof(info);
@@ -392,10 +405,7 @@ TEST_F(raw, message_over_1m_is_kept_and_read_in_parts)
 
 	ASSERT_EQ(0, raw_reconnect_roomy(self));
 	fill(data, len, 13);
-	ASSERT_EQ(0, raw_start(self->tfd, 1, len, data, frame));
-	for (off = frame; off < len; off += frame)
-		ASSERT_EQ(0, raw_frame(self->tfd, POST_FRAME_DATA, 1,
-				       data + off, frame));
+	ASSERT_EQ(0, raw_message(self->tfd, 1, data, len, frame));
 	ASSERT_EQ(1, readable(self->pfd, 5000));
 	ASSERT_EQ(1000, recv_part(self->pfd, buf, 1000, MSG_PEEK, &eor, &id));
 	ASSERT_EQ(0, eor);
